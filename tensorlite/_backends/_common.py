@@ -1,0 +1,47 @@
+"""Helpers shared by the array backends (NumPy and CuPy have the same API)."""
+
+from __future__ import annotations
+
+import ml_dtypes
+import numpy as np
+
+_HALF = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
+
+
+def astype(array, np_dtype, copy=False):
+    """Cast like PyTorch: float64 data bound for a half type goes through float32.
+
+    NumPy rounds float64 -> float16 directly, which differs from PyTorch on
+    ~50 values per million (double rounding is what PyTorch does).
+    """
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype in _HALF and array.dtype == np.float64:
+        array = array.astype(np.float32)
+        copy = False
+    return array.astype(np_dtype, copy=copy)
+
+
+def host_array(data, np_dtype):
+    """Python data or a NumPy array as a NumPy array of ``np_dtype`` (a copy)."""
+    np_dtype = np.dtype(np_dtype)
+    if np_dtype in _HALF:
+        arr = np.array(data, dtype=np.float32 if not _is_float64(data) else np.float64)
+        return astype(arr, np_dtype)
+    return np.array(data, dtype=np_dtype)
+
+
+def _is_float64(data):
+    return isinstance(data, (np.ndarray, np.generic)) and data.dtype == np.float64
+
+
+def check_alloc(shape, np_dtype, fn_name, limit):
+    """Raise a clear error instead of crashing for requests beyond ``limit`` bytes."""
+    numel = 1
+    for s in shape:
+        numel *= s
+    nbytes = numel * np.dtype(np_dtype).itemsize
+    if nbytes > limit:
+        raise RuntimeError(f"{fn_name}: not enough memory: you tried to allocate "
+                           f"{nbytes} bytes ({nbytes / 2**30:.1f} GiB) for shape "
+                           f"{tuple(shape)}")
+    return nbytes

@@ -1,0 +1,75 @@
+"""The ``cpu`` backend: NumPy arrays in host memory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+import numpy as np
+
+from . import _common
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2**48
+
+
+class CPUBackend:
+    name = "cpu"
+    xp = np
+    _limit = _physical_memory()
+
+    def is_available(self):
+        return True
+
+    def device_count(self):
+        return 1
+
+    def check(self, device):
+        return device
+
+    def context(self, device):
+        return contextlib.nullcontext()
+
+    def synchronize(self, device):
+        pass
+
+    def empty(self, shape, np_dtype, device, fn="empty"):
+        _common.check_alloc(shape, np_dtype, fn, self._limit)
+        return np.empty(shape, np_dtype)
+
+    def full(self, shape, value, np_dtype, device, fn="full"):
+        _common.check_alloc(shape, np_dtype, fn, self._limit)
+        if value == 0 and not isinstance(value, complex):
+            return np.zeros(shape, np_dtype)  # calloc: pages are zeroed lazily by the OS
+        out = np.empty(shape, np_dtype)
+        out.fill(_common.host_array(value, np_dtype))
+        return out
+
+    def asarray(self, data, np_dtype, device, copy):
+        """``data`` (Python data, NumPy or another device's array already on the host)."""
+        if isinstance(data, np.ndarray):
+            if data.dtype == np_dtype and not copy:
+                return data
+            return _common.astype(data, np_dtype, copy=True)
+        return _common.host_array(data, np_dtype)
+
+    def astype(self, array, np_dtype, copy=False):
+        return _common.astype(array, np_dtype, copy)
+
+    def assign(self, array, key, value):
+        array[key] = value
+
+    def to_numpy(self, array):
+        return array
+
+    def random(self, kind, shape, np_dtype, seed, offset, **params):
+        from . import _cpu_random  # the chunked, multi-threaded fill
+
+        return _cpu_random.fill(kind, shape, np_dtype, seed, offset, **params)
+
+
+backend = CPUBackend()

@@ -1,0 +1,541 @@
+"""Bits to values: one function per distribution (DESIGN §4.3).
+
+Each function turns a block of stream words (``uint32``, from
+:mod:`tensorlite.random.philox`) into values. Element ``i`` of the flat,
+C-ordered output depends only on its own words, listed in each docstring, so
+any slice of an output can be generated alone from the matching words — the
+property that makes chunked, threaded and GPU generation give the same tensor.
+:func:`words_needed` says how many words a call consumes (the ``K`` of §4.2).
+
+The functions take the array namespace ``xp`` (``numpy`` or ``cupy``) first
+and use only ``xp`` functions, so one definition serves both devices. They
+never modify ``words``. ``dtype`` arguments are NumPy dtypes; bfloat16 is
+``ml_dtypes.bfloat16``. Parameters are assumed valid: the public API
+validates them before any word is drawn (DESIGN §7).
+
+NumPy traps avoided here (DESIGN §4.3): a ``uint32`` array times a Python
+int stays ``uint32`` and wraps, so products are formed in ``uint64``;
+``int64 + uint64`` becomes ``float64``, so offsets are added modulo ``2**64``
+in ``uint64``; NumPy has no 128-bit integers, so :func:`_mulhi64` builds the
+high half of a 64x64-bit product from 32-bit halves.
+"""
+
+import math
+
+import ml_dtypes
+import numpy as np
+
+__all__ = [
+    "words_needed",
+    "random_range",
+    "uniform",
+    "normal",
+    "exponential",
+    "randint",
+    "bernoulli",
+    "randperm",
+    "multinomial",
+]
+
+_F16 = np.dtype(np.float16)
+_BF16 = np.dtype(ml_dtypes.bfloat16)
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_FLOATS = (_F16, _BF16, _F32, _F64)
+
+# Significand bits (the implicit bit included) of each floating dtype: the
+# uniform of a float dtype keeps that many top bits of its word.
+_MANTISSA = {_F16: 11, _BF16: 8, _F32: 24, _F64: 53}
+
+_TWO_PI = 2.0 * math.pi
+
+
+# ---------------------------------------------------------------------------
+# Word accounting
+
+
+def _one_word_randint(r):
+    """Whether ``randint`` over ``r`` values uses one word per element.
+
+    ``(W * r) >> 32`` is exactly uniform when ``r`` is a power of two and
+    nearly so (bias ``<= r / 2**32 <= 2**-16``) when ``r <= 2**16``; any other
+    range takes two words, whose 64-bit product bias is ``<= r / 2**64``.
+    """
+    return r <= 2**16 or (r <= 2**32 and r & (r - 1) == 0)
+
+
+def words_needed(kind, n, dtype, **params):
+    """Return how many stream words a call producing ``n`` values consumes.
+
+    ========================= ============================================
+    ``kind``                  words
+    ========================= ============================================
+    ``"uniform"``             ``n`` (float64: ``2n``)
+    ``"exponential"``         ``n`` (float64: ``2n``)
+    ``"normal"``              ``2*ceil(n/2)`` (float64: ``4*ceil(n/2)``)
+    ``"randint"``             ``n`` or ``2n`` by the range (``low=``,
+                              ``high=``), see :func:`randint`
+    ``"bernoulli"``           ``n``
+    ``"randperm"``            ``2n``
+    ``"multinomial"``         ``2*rows*n`` with replacement, ``2*rows*C``
+                              without (``rows=``, ``categories=``,
+                              ``replacement=``; ``n`` = samples per row)
+    ========================= ============================================
+
+    The generator then advances its offset by ``4 * ceil(K / 4)``.
+
+    Example:
+        >>> words_needed("normal", 5, np.float32)
+        6
+        >>> words_needed("randint", 3, np.int64, low=0, high=3 * 2**30)
+        6
+    """
+    dtype = np.dtype(dtype)
+    wide = 2 if dtype == _F64 else 1
+    if kind in ("uniform", "exponential"):
+        return wide * n
+    if kind == "normal":
+        return 2 * wide * ((n + 1) // 2)
+    if kind == "randint":
+        return n if _one_word_randint(params["high"] - params["low"]) else 2 * n
+    if kind == "bernoulli":
+        return n
+    if kind == "randperm":
+        return 2 * n
+    if kind == "multinomial":
+        per_row = n if params["replacement"] else params["categories"]
+        return 2 * params["rows"] * per_row
+    raise ValueError(f"words_needed: unknown kind {kind!r}")
+
+
+def random_range(dtype):
+    """Return PyTorch's default ``random_()`` range for ``dtype`` as ``(low, high)``.
+
+    Half-open, i.e. the values are ``low … high - 1``: ``[0, 2**mantissa]``
+    inclusive for floating dtypes (every integer there is exact), ``[0, max]``
+    for integer dtypes, ``[0, 1]`` for bool.
+
+    Example:
+        >>> random_range(np.float32)
+        (0, 16777217)
+        >>> random_range(np.int8)
+        (0, 128)
+    """
+    dtype = np.dtype(dtype)
+    if dtype in _MANTISSA:
+        return 0, 2 ** _MANTISSA[dtype] + 1
+    if dtype == np.bool_:
+        return 0, 2
+    if dtype.kind in "iu":
+        return 0, int(np.iinfo(dtype).max) + 1
+    raise ValueError(f"random_range: unsupported dtype {dtype}")
+
+
+# ---------------------------------------------------------------------------
+# Integer helpers
+
+
+def _pairs(xp, words):
+    """64-bit values from consecutive word pairs, earlier word high:
+    ``W_2k << 32 | W_2k+1``."""
+    x = words[0::2].astype(xp.uint64)
+    x <<= xp.uint64(32)
+    x |= words[1::2]
+    return x
+
+
+def _mulhi64(xp, x, y):
+    """High 64 bits of the 128-bit product ``x * y`` of ``uint64`` values.
+
+    Schoolbook multiplication on 32-bit halves (Hacker's Delight 8-2). The
+    middle sum ``(lo*lo >> 32) + lo(hi_x*lo_y) + lo_x*hi_y`` is at most
+    ``2**64 - 1``, so nothing overflows.
+    """
+    mask, shift = xp.uint64(0xFFFFFFFF), xp.uint64(32)
+    x_lo, x_hi = x & mask, x >> shift
+    y_lo, y_hi = y & mask, y >> shift
+    cross = x_hi * y_lo
+    middle = (x_lo * y_lo) >> shift
+    middle += cross & mask
+    middle += x_lo * y_hi
+    high = x_hi * y_hi
+    high += cross >> shift
+    high += middle >> shift
+    return high
+
+
+# ---------------------------------------------------------------------------
+# Floating-point helpers
+
+
+def _compute_dtype(dtype):
+    """Arithmetic precision for a float output: float64 for float64, else float32."""
+    return _F64 if dtype == _F64 else _F32
+
+
+def _float_dtype(fn, dtype):
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOATS:
+        raise ValueError(f"{fn}: dtype must be a floating dtype, got {dtype}")
+    return dtype
+
+
+def _output(xp, out, n, dtype):
+    return xp.empty(n, dtype=dtype) if out is None else out
+
+
+def _store(xp, dst, src):
+    """Round ``src`` once into ``dst``'s dtype (round to nearest even)."""
+    if dst.dtype == src.dtype:
+        if dst is not src:
+            dst[...] = src
+    else:
+        dst[...] = src.astype(dst.dtype)
+
+
+def _largest_below(b, dtype):
+    """Largest value of ``dtype`` strictly below the (compute-precision) scalar ``b``."""
+    bits = {2: np.uint16, 4: np.uint32, 8: np.uint64}[np.dtype(dtype).itemsize]
+    v = np.array(b).astype(dtype)  # round to nearest
+    if v.astype(np.float64) < float(b):
+        return v[()]
+    # Step one unit in the last place towards -inf on the bit pattern:
+    # magnitude down for positives, up for negatives, -0 -> -smallest subnormal.
+    u = v.view(bits)
+    if v > 0:
+        u = u - 1
+    elif v < 0:
+        u = u + 1
+    else:
+        u = np.array(1, bits) | (np.array(1, bits) << (8 * u.itemsize - 1))
+    return np.asarray(u, bits).view(dtype)[()]
+
+
+def _uniform01(xp, words, dtype, plus_one=False):
+    """``u = k * 2**-bits`` in ``dtype``'s compute precision, from the top bits.
+
+    ``k`` is ``W_i >> (32 - bits)`` (float64: ``(W_2i << 32 | W_2i+1) >> 11``);
+    with ``plus_one`` it is ``k + 1``, moving the range from ``[0, 1)`` to
+    ``(0, 1]`` for logarithms. ``k`` fits the significand, so converting it is
+    exact and the power-of-two scale is exact.
+    """
+    bits = _MANTISSA[dtype]
+    ct = _compute_dtype(dtype)
+    if dtype == _F64:
+        k = _pairs(xp, words)
+        k >>= xp.uint64(11)
+        one = xp.uint64(1)
+    else:
+        k = words >> xp.uint32(32 - bits)
+        one = xp.uint32(1)
+    if plus_one:
+        k += one
+    return xp.multiply(k, ct.type(2.0**-bits), dtype=ct)
+
+
+# ---------------------------------------------------------------------------
+# Distributions
+
+
+def uniform(xp, words, dtype, low=0.0, high=1.0, out=None):
+    """Uniform values in ``[low, high)`` — ``rand`` and ``uniform_``.
+
+    Element ``i`` uses word ``i`` (float64: words ``2i, 2i+1``)::
+
+        float32   u = (W_i >> 8)  * 2**-24
+        float16   u = (W_i >> 21) * 2**-11
+        bfloat16  u = (W_i >> 24) * 2**-8
+        float64   u = ((W_2i << 32 | W_2i+1) >> 11) * 2**-53
+        v = low + (high - low) * u
+
+    ``u`` is exact in the output dtype. ``v`` is computed in float32 (float64
+    for float64 output) from ``low``/``high`` rounded to that precision, as a
+    multiply then an add (never fused), and rounded once to ``dtype``. A
+    value that rounds up to ``high`` is replaced by the largest value of
+    ``dtype`` below ``high``, so results lie in ``[low, high)``; when
+    ``low == high`` every value is ``low``. For ``(0, 1)`` ``v = u``.
+
+    Args:
+        words: ``uint32`` words, ``words_needed("uniform", n, dtype)`` of them.
+        dtype: float16, bfloat16, float32 or float64.
+        out: optional 1-D array of ``n`` elements of ``dtype``.
+
+    Example:
+        >>> from tensorlite.random.philox import words
+        >>> uniform(np, words(0, 0, 3), np.float32)
+        array([0.39904547, 0.8805525 , 0.73571503], dtype=float32)
+    """
+    dtype = _float_dtype("uniform", dtype)
+    n = words.shape[0] // (2 if dtype == _F64 else 1)
+    out = _output(xp, out, n, dtype)
+    ct = _compute_dtype(dtype)
+    u = _uniform01(xp, words, dtype)
+    if (low, high) == (0.0, 1.0):
+        _store(xp, out, u)
+        return out
+    a, b = ct.type(low), ct.type(high)
+    d = b - a
+    if not (np.isfinite(d) and d >= 0):
+        raise ValueError(f"uniform: need finite low <= high with finite high - low, got {low}, {high}")
+    u *= d
+    u += a
+    _store(xp, out, u)
+    # Rounding is monotonic, so only the largest u can reach b; test it once
+    # instead of scanning the output.
+    u_max = np.array(1.0 - 2.0 ** -_MANTISSA[dtype], ct)
+    v_max = (u_max * d + a).astype(dtype)
+    if d > 0 and v_max >= b:
+        xp.minimum(out, _largest_below(b, dtype), out=out)
+    return out
+
+
+def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
+    """Normal values by Box–Muller on pairs — ``randn`` and ``normal_``.
+
+    Elements ``2p, 2p+1`` use words ``2p, 2p+1`` (float64: ``4p … 4p+3``)::
+
+        float32   u1 = ((W_2p >> 8) + 1) * 2**-24          in (0, 1]
+                  u2 =  (W_2p+1 >> 8)    * 2**-24          in [0, 1)
+        float64   u1 = ((W_4p << 32 | W_4p+1) >> 11) + 1) * 2**-53
+                  u2 =  ((W_4p+2 << 32 | W_4p+3) >> 11)   * 2**-53
+        r = sqrt(-2 ln u1),  θ = 2π u2
+        z_2p = r cos θ,  z_2p+1 = r sin θ,   value = mean + std * z
+
+    Arithmetic is float32 (float64 for float64 output) with ``2π`` rounded to
+    that precision; float16/bfloat16 round the float32 result once. For odd
+    ``n`` the last sine is dropped. For ``(mean, std) = (0, 1)`` the value is
+    ``z`` itself.
+
+    Args:
+        words: ``words_needed("normal", n, dtype)`` words.
+        n: number of values.
+
+    Example:
+        >>> from tensorlite.random.philox import words
+        >>> normal(np, words(0, 0, 4), 3, np.float32)
+        array([ 1.3561088 ,  0.32460016, -0.77508533], dtype=float32)
+    """
+    dtype = _float_dtype("normal", dtype)
+    out = _output(xp, out, n, dtype)
+    ct = _compute_dtype(dtype)
+    per_pair = 4 if dtype == _F64 else 2
+    pairs = (n + 1) // 2
+    words = words[: per_pair * pairs]
+    half = per_pair // 2  # words per uniform
+    first = words.reshape(pairs, per_pair)[:, :half].reshape(-1)
+    second = words.reshape(pairs, per_pair)[:, half:].reshape(-1)
+    # r = sqrt(-2 ln u1), in place.
+    r = _uniform01(xp, first, dtype, plus_one=True)
+    xp.log(r, out=r)
+    r *= ct.type(-2.0)
+    xp.sqrt(r, out=r)
+    # θ = 2π u2. With u2 = k * 2**-bits, (2π * 2**-bits) * k rounds the same
+    # real number as 2π * u2 (a power-of-two scale), in one multiply.
+    theta = _uniform01(xp, second, dtype)
+    theta *= ct.type(_TWO_PI) * ct.type(2**_MANTISSA[dtype])
+    z_even = xp.cos(theta)
+    z_even *= r
+    xp.sin(theta, out=theta)
+    theta *= r
+    z_odd = theta[: n // 2]
+    if (mean, std) != (0.0, 1.0):
+        for z in (z_even, z_odd):
+            z *= ct.type(std)
+            z += ct.type(mean)
+    _store(xp, out[0::2], z_even)
+    _store(xp, out[1::2], z_odd)
+    return out
+
+
+def exponential(xp, words, dtype, lambd=1.0, out=None):
+    """Exponential values with rate ``lambd`` — ``exponential_``.
+
+    Element ``i`` uses word ``i`` (float64: words ``2i, 2i+1``)::
+
+        float32   u = ((W_i >> 8) + 1) * 2**-24                        in (0, 1]
+        float64   u = (((W_2i << 32 | W_2i+1) >> 11) + 1) * 2**-53
+        value = -ln(u) / lambd
+
+    Computed in float32 (float64 for float64 output); half types round the
+    float32 result once. ``u = 1`` gives ``-0.0``.
+
+    Example:
+        >>> from tensorlite.random.philox import words
+        >>> exponential(np, words(0, 0, 2), np.float32)
+        array([0.91867   , 2.1248183 ], dtype=float32)
+    """
+    dtype = _float_dtype("exponential", dtype)
+    n = words.shape[0] // (2 if dtype == _F64 else 1)
+    out = _output(xp, out, n, dtype)
+    ct = _compute_dtype(dtype)
+    v = _uniform01(xp, words, dtype, plus_one=True)
+    xp.log(v, out=v)
+    # -ln(u) / λ == ln(u) / -λ bit for bit (negation is exact), one pass fewer.
+    v /= -ct.type(lambd)
+    _store(xp, out, v)
+    return out
+
+
+def randint(xp, words, n, low, high, dtype, out=None):
+    """Integers uniform on ``[low, high)`` — ``randint`` and ``random_``.
+
+    With ``r = high - low`` (``1 <= r <= 2**64``)::
+
+        r <= 2**16 or r a power of two <= 2**32:   element i uses word i
+            value = low + ((W_i * r) >> 32)
+        otherwise:                                 element i uses words 2i, 2i+1
+            value = low + ((x * r) >> 64),   x = W_2i << 32 | W_2i+1
+
+    One word for every range would be biased: for ``r = 3 * 2**30`` value 0
+    would come twice as often as 1 or 2. The two-word bias is at most
+    ``r / 2**64``. For a float ``dtype`` the integer is drawn, then cast
+    (to bfloat16 through float32, as ml_dtypes casts).
+
+    Example:
+        >>> from tensorlite.random.philox import words
+        >>> randint(np, words(0, 0, 4), 4, -5, 5, np.int64)
+        array([-1,  3,  2,  1])
+    """
+    dtype = np.dtype(dtype)
+    low, high = int(low), int(high)
+    r = high - low
+    if not 1 <= r <= 2**64:
+        raise ValueError(f"randint: need 1 <= high - low <= 2**64, got low={low}, high={high}")
+    out = _output(xp, out, n, dtype)
+    if _one_word_randint(r):
+        # W < 2**32 and r <= 2**32, so W * r fits in 64 bits. Write into the
+        # output's memory when it is 64-bit, saving a temporary.
+        k = out.view(xp.uint64) if dtype.itemsize == 8 and dtype.kind in "iu" else None
+        k = xp.multiply(words[:n], xp.uint64(r), out=k, dtype=xp.uint64)
+        k >>= xp.uint64(32)
+    elif r == 2**64:
+        k = _pairs(xp, words[: 2 * n])  # (x * 2**64) >> 64 == x
+    else:
+        k = _mulhi64(xp, _pairs(xp, words[: 2 * n]), xp.uint64(r))
+    if low != 0:
+        k += xp.uint64(low % 2**64)  # wraps modulo 2**64: exact in two's complement
+    value = k.view(xp.int64) if low < 0 else k
+    if dtype == _BF16:
+        value = value.astype(_F32)
+    _store(xp, out, value)
+    return out
+
+
+def bernoulli(xp, words, p, out=None):
+    """Bernoulli draws: ``1`` with probability ``p`` — ``bernoulli``.
+
+    Element ``i`` uses word ``i``: value ``1`` where
+    ``W_i < float64(p_i) * 2**32``, else ``0``. ``p`` is cast to float64
+    *before* scaling (a float16 ``p`` times ``2**32`` would overflow).
+
+    Args:
+        p: array of probabilities broadcastable to ``words.shape`` (a 0-d
+            array for one probability); the result has ``p``'s dtype.
+        out: optional output array (its dtype wins).
+
+    Example:
+        >>> from tensorlite.random.philox import words
+        >>> bernoulli(np, words(0, 0, 4), np.array(0.5, np.float32))
+        array([1., 0., 0., 1.], dtype=float32)
+    """
+    p = xp.asarray(p)
+    n = words.shape[0]
+    out = _output(xp, out, n, p.dtype)
+    if p.ndim == 0:
+        # W is an integer, so W < t  <=>  W < ceil(t): compare integers.
+        threshold = math.ceil(float(p) * 2.0**32)
+        if threshold > 0xFFFFFFFF:
+            out[...] = 1
+            return out
+        mask = xp.less(words, xp.uint32(threshold))
+    else:
+        t = p.astype(xp.float64)
+        t *= 2.0**32
+        mask = xp.less(words, t)
+    _store(xp, out, mask)
+    return out
+
+
+def randperm(xp, words, n, dtype=np.int64, out=None):
+    """A uniformly random permutation of ``0 … n-1`` — ``randperm``.
+
+    Position ``i`` gets the 64-bit key ``W_2i << 32 | W_2i+1``; the result is
+    the stable argsort of the keys (equal keys keep index order).
+
+    Example:
+        >>> from tensorlite.random.philox import words
+        >>> randperm(np, words(0, 0, 10), 5)
+        array([2, 3, 1, 4, 0])
+    """
+    keys = _pairs(xp, words[: 2 * n])
+    order = xp.argsort(keys, kind="stable")
+    out = _output(xp, out, n, dtype)
+    _store(xp, out, order)
+    return out
+
+
+def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
+    """Category indices drawn from each row of weights — ``multinomial``.
+
+    ``probs2d`` has shape ``(rows, C)``: finite, non-negative weights with a
+    positive sum per row (not necessarily normalized). Returns int64 of shape
+    ``(rows, num_samples)``.
+
+    With replacement, each row is quantized exactly and independently of
+    category order: with ``e`` the binary exponent of the row maximum
+    (``max = f * 2**e``, ``f`` in ``[0.5, 1)``) and
+    ``Q = 63 - ceil(log2 C)``::
+
+        q_c = floor(p_c * 2**(Q - e))       (uint64; the scaling is exact)
+        S_c = q_0 + … + q_c                 (<= 2**63, no overflow)
+
+    Sample ``j`` of row ``r`` uses words ``2(r*num_samples + j)`` and ``+1`` as
+    ``x = hi << 32 | lo`` and returns the first ``c`` with
+    ``S_c > (x * S_last) >> 64``. Weights below ``2**-Q`` of the row maximum
+    quantize to zero and are never drawn.
+
+    Without replacement (Efraimidis–Spirakis keys, 2006), category ``c`` of
+    row ``r`` uses words ``2(r*C + c)``, ``+1``::
+
+        u = ((x >> 11) + 1) * 2**-53,   key = -ln(u) / p_c   (+inf if p_c = 0)
+
+    and the row's result is the ``num_samples`` smallest keys in ascending
+    order, ties by index (zero-weight categories come last, in index order).
+
+    Example:
+        >>> from tensorlite.random.philox import words
+        >>> p = np.array([[0.1, 0.0, 0.9]])
+        >>> multinomial(np, words(0, 0, 8), p, 4, replacement=True)
+        array([[2, 2, 2, 2]])
+    """
+    p = probs2d.astype(xp.float64)
+    rows, categories = p.shape
+    if out is None:
+        out = xp.empty((rows, num_samples), dtype=xp.int64)
+    if rows == 0 or num_samples == 0:
+        return out
+    if replacement:
+        _, e = xp.frexp(p.max(axis=1, keepdims=True))
+        q_bits = 63 - (categories - 1).bit_length()
+        q = xp.floor(xp.ldexp(p, q_bits - e)).astype(xp.uint64)
+        cumulative = xp.cumsum(q, axis=1, dtype=xp.uint64)
+        x = _pairs(xp, words[: 2 * rows * num_samples]).reshape(rows, num_samples)
+        target = _mulhi64(xp, x, cumulative[:, -1:])
+        # First c with S_c > target: searchsorted's "right" side. One call per
+        # row (rows are independent and each row's search is vectorized).
+        for r in range(rows):
+            out[r] = xp.searchsorted(cumulative[r], target[r], side="right")
+        return out
+    x = _pairs(xp, words[: 2 * rows * categories]).reshape(rows, categories)
+    x >>= xp.uint64(11)
+    x += xp.uint64(1)
+    key = xp.multiply(x, 2.0**-53, dtype=xp.float64)
+    xp.log(key, out=key)
+    positive = p > 0
+    # ln(u) / -p == -ln(u) / p bit for bit; divide by 1 where p == 0 to avoid
+    # 0/0, then set those keys to +inf.
+    key /= xp.where(positive, -p, 1.0)
+    key[~positive] = xp.inf
+    order = xp.argsort(key, axis=1, kind="stable")
+    out[...] = order[:, :num_samples]
+    return out
