@@ -25,3 +25,11 @@ from ._functions import (abs, all, any, argmax, argmin, clamp, cos, exp, flatten
                          log, max, mean, min, neg, numel, permute, relu, reshape, result_type,
                          sigmoid, sin, sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
 from . import cuda  # noqa: E402
+from . import random  # noqa: E402
+from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
+                     manual_seed, seed, set_rng_state)
+from .random.sampling import (bernoulli, multinomial, normal, rand, rand_like,  # noqa: E402
+                              randint, randint_like, randn, randn_like, randperm)
+from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
+                           use_deterministic_algorithms)
+from . import backends  # noqa: E402

@@ -221,7 +221,9 @@ def infer_dtype(data, fn="tensor"):
         if isinstance(item, (list, tuple)):
             stack.extend(item)
             continue
-        if isinstance(item, (str, bytes)) or item is None:
+        if isinstance(item, (str, bytes)):  # PyTorch reads a string as another dimension
+            raise ValueError(f"{fn}(): too many dimensions '{type(item).__name__}' in {data!r:.60}")
+        if item is None:
             raise TypeError(f"{fn}(): new(): invalid data type '{type(item).__name__}'")
         d = infer_dtype(item, fn) if hasattr(item, "dtype") else None
         if d is None:

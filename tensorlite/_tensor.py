@@ -446,10 +446,11 @@ class Tensor:
             else:
                 return NotImplemented
         device = common_device((a, b), name)
+        _check_broadcast(a, b)
         dtype = _dtype.result_type(a, b)
         compute = _compute_dtype(dtype) if out_dtype is None else dtype
         backend = _backends.get(device)
-        with backend.context(device):
+        with backend.context(device), np.errstate(all="ignore"):  # inf/nan as in PyTorch
             x, y = _operand(a, device, compute._np), _operand(b, device, compute._np)
             data = _as_array(backend.xp, fn(backend.xp, x, y))
             result_dtype = out_dtype(dtype) if out_dtype else dtype
@@ -607,7 +608,7 @@ class Tensor:
             dtype = _dtype.get_default_dtype()
         compute = _compute_dtype(dtype)
         backend = self._backend
-        with backend.context(self._device):
+        with backend.context(self._device), np.errstate(all="ignore"):  # inf/nan as in PyTorch
             x = self._data if self._data.dtype == compute._np else backend.astype(self._data, compute._np)
             data = _as_array(backend.xp, fn(backend.xp, x))
             if data.dtype != dtype._np:
@@ -929,6 +930,15 @@ _TYPE_NAMES = {"bool": "BoolTensor", "uint8": "ByteTensor", "int8": "CharTensor"
                "float32": "FloatTensor", "float64": "DoubleTensor"}
 
 
+def _check_broadcast(a, b):
+    """PyTorch's error for shapes that do not broadcast (NumPy's is a ValueError)."""
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        if sa[-i] != sb[-i] and 1 not in (sa[-i], sb[-i]):
+            raise RuntimeError(f"The size of tensor a ({sa[-i]}) must match the size of tensor "
+                               f"b ({sb[-i]}) at non-singleton dimension {max(len(sa), len(sb)) - i}")
+
+
 def _correction(unbiased, correction):
     if correction is not None:
         return correction
@@ -1068,7 +1078,7 @@ def cat(tensors, dim=0):
     if not kept:
         return _join(tensors[:1], 0, lambda xp, arrs: arrs[0].copy(), "cat")
     d = _dim(dim, kept[0].ndim, "cat")
-    for t in kept:
+    for number, t in enumerate(kept):
         if t.ndim != kept[0].ndim:
             raise RuntimeError(f"Tensors must have same number of dimensions: got "
                                f"{kept[0].ndim} and {t.ndim}")
@@ -1076,7 +1086,7 @@ def cat(tensors, dim=0):
             if i != d and s != s0:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
                                    f"Expected size {s0} but got size {s} for tensor number "
-                                   f"{tensors.index(t)} in the list.")
+                                   f"{number} in the list.")
     return _join(kept, d, lambda xp, arrs: xp.concatenate(arrs, axis=d), "cat")
 
 

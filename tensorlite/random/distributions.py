@@ -184,15 +184,6 @@ def _output(xp, out, n, dtype):
     return xp.empty(n, dtype=dtype) if out is None else out
 
 
-def _store(xp, dst, src):
-    """Round ``src`` once into ``dst``'s dtype (round to nearest even)."""
-    if dst.dtype == src.dtype:
-        if dst is not src:
-            dst[...] = src
-    else:
-        dst[...] = src.astype(dst.dtype)
-
-
 def _largest_below(b, dtype):
     """Largest value of ``dtype`` strictly below the (compute-precision) scalar ``b``."""
     bits = {2: np.uint16, 4: np.uint32, 8: np.uint64}[np.dtype(dtype).itemsize]
@@ -200,37 +191,51 @@ def _largest_below(b, dtype):
     if v.astype(np.float64) < float(b):
         return v[()]
     # Step one unit in the last place towards -inf on the bit pattern:
-    # magnitude down for positives, up for negatives, -0 -> -smallest subnormal.
+    # magnitude down for positives, up for negatives, 0 -> -smallest subnormal.
     u = v.view(bits)
     if v > 0:
         u = u - 1
     elif v < 0:
         u = u + 1
     else:
-        u = np.array(1, bits) | (np.array(1, bits) << (8 * u.itemsize - 1))
+        u = np.array(1 | 1 << (8 * u.itemsize - 1), bits)
     return np.asarray(u, bits).view(dtype)[()]
 
 
-def _uniform01(xp, words, dtype, plus_one=False):
-    """``u = k * 2**-bits`` in ``dtype``'s compute precision, from the top bits.
+def _top_bits(xp, words, dtype):
+    """The integer ``k`` behind each uniform: the top significand-many bits.
 
-    ``k`` is ``W_i >> (32 - bits)`` (float64: ``(W_2i << 32 | W_2i+1) >> 11``);
-    with ``plus_one`` it is ``k + 1``, moving the range from ``[0, 1)`` to
-    ``(0, 1]`` for logarithms. ``k`` fits the significand, so converting it is
-    exact and the power-of-two scale is exact.
+    ``W_i >> (32 - bits)`` for one-word dtypes; for float64
+    ``(W_2i << 32 | W_2i+1) >> 11``. A fresh array, so callers may modify it.
     """
-    bits = _MANTISSA[dtype]
-    ct = _compute_dtype(dtype)
     if dtype == _F64:
         k = _pairs(xp, words)
         k >>= xp.uint64(11)
-        one = xp.uint64(1)
-    else:
-        k = words >> xp.uint32(32 - bits)
-        one = xp.uint32(1)
+        return k
+    return words >> xp.uint32(32 - _MANTISSA[dtype])
+
+
+def _unit(xp, k, dtype, plus_one=False, out=None):
+    """``u = k * 2**-bits`` in the compute precision: in ``[0, 1)``, or in
+    ``(0, 1]`` with ``plus_one`` (``k + 1``, for logarithms; modifies ``k``).
+
+    ``k + 1 <= 2**bits`` fits the significand, so the conversion is exact and
+    the power-of-two scale is exact: ``u`` is exact even in the output dtype.
+    Written into ``out`` when its dtype is the compute dtype (saves a copy).
+    """
     if plus_one:
-        k += one
-    return xp.multiply(k, ct.type(2.0**-bits), dtype=ct)
+        k += k.dtype.type(1)
+    ct = _compute_dtype(dtype)
+    if out is not None and out.dtype != ct:
+        out = None
+    return xp.multiply(k, ct.type(2.0 ** -_MANTISSA[dtype]), out=out, dtype=ct)
+
+
+def _finish(out, v):
+    """Round the compute-precision result ``v`` once into ``out``."""
+    if v is not out:
+        out[...] = v
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -269,17 +274,16 @@ def uniform(xp, words, dtype, low=0.0, high=1.0, out=None):
     n = words.shape[0] // (2 if dtype == _F64 else 1)
     out = _output(xp, out, n, dtype)
     ct = _compute_dtype(dtype)
-    u = _uniform01(xp, words, dtype)
+    u = _unit(xp, _top_bits(xp, words, dtype), dtype, out=out)
     if (low, high) == (0.0, 1.0):
-        _store(xp, out, u)
-        return out
+        return _finish(out, u)
     a, b = ct.type(low), ct.type(high)
     d = b - a
     if not (np.isfinite(d) and d >= 0):
         raise ValueError(f"uniform: need finite low <= high with finite high - low, got {low}, {high}")
     u *= d
     u += a
-    _store(xp, out, u)
+    _finish(out, u)
     # Rounding is monotonic, so only the largest u can reach b; test it once
     # instead of scanning the output.
     u_max = np.array(1.0 - 2.0 ** -_MANTISSA[dtype], ct)
@@ -318,32 +322,28 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
     dtype = _float_dtype("normal", dtype)
     out = _output(xp, out, n, dtype)
     ct = _compute_dtype(dtype)
-    per_pair = 4 if dtype == _F64 else 2
+    bits = _MANTISSA[dtype]
     pairs = (n + 1) // 2
-    words = words[: per_pair * pairs]
-    half = per_pair // 2  # words per uniform
-    first = words.reshape(pairs, per_pair)[:, :half].reshape(-1)
-    second = words.reshape(pairs, per_pair)[:, half:].reshape(-1)
+    # One k per uniform; in pair p, k[2p] makes u1 and k[2p+1] makes u2.
+    k = _top_bits(xp, words[: words_needed("normal", n, dtype)], dtype)
     # r = sqrt(-2 ln u1), in place.
-    r = _uniform01(xp, first, dtype, plus_one=True)
+    r = _unit(xp, k[0::2], dtype, plus_one=True)
     xp.log(r, out=r)
     r *= ct.type(-2.0)
     xp.sqrt(r, out=r)
-    # θ = 2π u2. With u2 = k * 2**-bits, (2π * 2**-bits) * k rounds the same
-    # real number as 2π * u2 (a power-of-two scale), in one multiply.
-    theta = _uniform01(xp, second, dtype)
-    theta *= ct.type(_TWO_PI) * ct.type(2**_MANTISSA[dtype])
+    # θ = 2π u2 with u2 = k * 2**-bits: (2π * 2**-bits) * k rounds the same
+    # real number (the power-of-two scale is exact), in one multiply.
+    theta = xp.multiply(k[1::2], ct.type(_TWO_PI) * ct.type(2.0**-bits), dtype=ct)
     z_even = xp.cos(theta)
     z_even *= r
-    xp.sin(theta, out=theta)
-    theta *= r
-    z_odd = theta[: n // 2]
+    z_odd = xp.sin(theta, out=theta)[: n // 2]
+    z_odd *= r[: n // 2]
     if (mean, std) != (0.0, 1.0):
         for z in (z_even, z_odd):
             z *= ct.type(std)
             z += ct.type(mean)
-    _store(xp, out[0::2], z_even)
-    _store(xp, out[1::2], z_odd)
+    out[0::2] = z_even
+    out[1::2] = z_odd
     return out
 
 
@@ -368,12 +368,11 @@ def exponential(xp, words, dtype, lambd=1.0, out=None):
     n = words.shape[0] // (2 if dtype == _F64 else 1)
     out = _output(xp, out, n, dtype)
     ct = _compute_dtype(dtype)
-    v = _uniform01(xp, words, dtype, plus_one=True)
+    v = _unit(xp, _top_bits(xp, words, dtype), dtype, plus_one=True, out=out)
     xp.log(v, out=v)
     # -ln(u) / λ == ln(u) / -λ bit for bit (negation is exact), one pass fewer.
     v /= -ct.type(lambd)
-    _store(xp, out, v)
-    return out
+    return _finish(out, v)
 
 
 def randint(xp, words, n, low, high, dtype, out=None):
@@ -402,11 +401,11 @@ def randint(xp, words, n, low, high, dtype, out=None):
     if not 1 <= r <= 2**64:
         raise ValueError(f"randint: need 1 <= high - low <= 2**64, got low={low}, high={high}")
     out = _output(xp, out, n, dtype)
+    # A 64-bit integer output holds k's bits directly: work in its memory.
+    k_out = out.view(xp.uint64) if dtype.itemsize == 8 and dtype.kind in "iu" else None
     if _one_word_randint(r):
-        # W < 2**32 and r <= 2**32, so W * r fits in 64 bits. Write into the
-        # output's memory when it is 64-bit, saving a temporary.
-        k = out.view(xp.uint64) if dtype.itemsize == 8 and dtype.kind in "iu" else None
-        k = xp.multiply(words[:n], xp.uint64(r), out=k, dtype=xp.uint64)
+        # W < 2**32 and r <= 2**32, so W * r fits in 64 bits.
+        k = xp.multiply(words[:n], xp.uint64(r), out=k_out, dtype=xp.uint64)
         k >>= xp.uint64(32)
     elif r == 2**64:
         k = _pairs(xp, words[: 2 * n])  # (x * 2**64) >> 64 == x
@@ -414,10 +413,14 @@ def randint(xp, words, n, low, high, dtype, out=None):
         k = _mulhi64(xp, _pairs(xp, words[: 2 * n]), xp.uint64(r))
     if low != 0:
         k += xp.uint64(low % 2**64)  # wraps modulo 2**64: exact in two's complement
+    if k_out is not None:
+        if k is not k_out:
+            k_out[...] = k
+        return out
     value = k.view(xp.int64) if low < 0 else k
     if dtype == _BF16:
         value = value.astype(_F32)
-    _store(xp, out, value)
+    out[...] = value
     return out
 
 
@@ -452,7 +455,7 @@ def bernoulli(xp, words, p, out=None):
         t = p.astype(xp.float64)
         t *= 2.0**32
         mask = xp.less(words, t)
-    _store(xp, out, mask)
+    out[...] = mask
     return out
 
 
@@ -470,7 +473,7 @@ def randperm(xp, words, n, dtype=np.int64, out=None):
     keys = _pairs(xp, words[: 2 * n])
     order = xp.argsort(keys, kind="stable")
     out = _output(xp, out, n, dtype)
-    _store(xp, out, order)
+    out[...] = order
     return out
 
 
