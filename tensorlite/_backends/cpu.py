@@ -66,7 +66,7 @@ class CPUBackend:
     def to_numpy(self, array):
         return array
 
-    def random(self, kind, shape, np_dtype, seed, offset, **params):
+    def random(self, kind, shape, np_dtype, seed, offset, device=None, **params):
         from . import _cpu_random  # the chunked, multi-threaded fill
 
         return _cpu_random.fill(kind, shape, np_dtype, seed, offset, **params)
