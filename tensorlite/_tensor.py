@@ -45,7 +45,20 @@ class Size(tuple):
         return n
 
 
-_MinMax = collections.namedtuple("return_types", ["values", "indices"])
+def _return_type(name):
+    """PyTorch's ``return_types.max``/``min``: a (values, indices) named tuple."""
+    class ReturnType(collections.namedtuple(name, ["values", "indices"])):
+        __slots__ = ()
+
+        def __repr__(self):
+            return (f"tensorlite.return_types.{name}(\nvalues={self.values!r},"
+                    f"\nindices={self.indices!r})")
+
+    ReturnType.__name__ = ReturnType.__qualname__ = name
+    return ReturnType
+
+
+_RETURN_TYPES = {"max": _return_type("max"), "min": _return_type("min")}
 
 
 def common_device(operands, fn="operation"):
@@ -766,7 +779,7 @@ class Tensor:
         values = self._reduce(lambda xp, x, a, k: getattr(xp, which)(x, axis=a, keepdims=k),
                               dim, keepdim, self._dtype, which)
         indices = self._arg("arg" + which, dim, keepdim)
-        return _MinMax(values, indices)
+        return _RETURN_TYPES[which](values, indices)
 
     def max(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):

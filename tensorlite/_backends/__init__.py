@@ -16,7 +16,9 @@ A backend is an object with:
     a host copy (meta raises);
 ``random(kind, shape, np_dtype, seed, offset, **params)``
     the random fill of ``tensorlite.random``'s stream contract;
-``synchronize(device)``, ``is_available()``, ``device_count()``.
+``synchronize(device)``, ``is_available()``, ``device_count()``;
+``has_data``
+    whether tensors there hold values (``False`` on meta: value checks are skipped).
 """
 
 from __future__ import annotations

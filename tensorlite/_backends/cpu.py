@@ -19,6 +19,7 @@ def _physical_memory():
 
 class CPUBackend:
     name = "cpu"
+    has_data = True  # whether values exist (meta: shapes only)
     xp = np
     _limit = _physical_memory()
 

@@ -38,6 +38,7 @@ def array_device(array):
 
 class CUDABackend:
     name = "cuda"
+    has_data = True  # whether values exist (meta: shapes only)
 
     @property
     def xp(self):

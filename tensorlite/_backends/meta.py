@@ -44,6 +44,7 @@ class _MetaNamespace:
 
 class MetaBackend:
     name = "meta"
+    has_data = False  # whether values exist (meta: shapes only)
     xp = _MetaNamespace()
 
     def is_available(self):

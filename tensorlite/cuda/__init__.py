@@ -40,3 +40,65 @@ def synchronize(device=None):
 
     dev = Device("cuda") if device is None else Device(device)
     _backend.synchronize(_backend.check(dev))
+
+
+# ---- seeding: the CUDA default generators (one per GPU) --------------------------------
+def _generator(device=None):
+    from .._device import device as Device
+    from ..random.generator import default_for
+
+    dev = Device("cuda") if device is None else (Device("cuda", device) if isinstance(device, int)
+                                                 else Device(device))
+    return default_for(_backend.check(dev))
+
+
+def manual_seed(seed):
+    """Seed the current GPU's default generator; does nothing when CUDA is unavailable."""
+    from ..random.generator import _check_seed
+
+    _check_seed(seed, "manual_seed")  # a bad seed is an error even without a GPU
+    if is_available():
+        _generator().manual_seed(seed)
+
+
+def manual_seed_all(seed):
+    """Seed every GPU's default generator; does nothing when CUDA is unavailable."""
+    from ..random.generator import _check_seed
+
+    _check_seed(seed, "manual_seed_all")
+    for i in range(device_count()):
+        _generator(i).manual_seed(seed)
+
+
+def seed():
+    """Seed the current GPU's default generator from OS entropy (no-op without CUDA)."""
+    if is_available():
+        _generator().seed()
+
+
+def seed_all():
+    """Seed every GPU's default generator from OS entropy (no-op without CUDA)."""
+    for i in range(device_count()):
+        _generator(i).seed()
+
+
+def initial_seed():
+    return _generator().initial_seed()
+
+
+def get_rng_state(device="cuda"):
+    """The state of a GPU's default generator (a uint8 CPU tensor: seed, offset)."""
+    return _generator(device).get_state()
+
+
+def set_rng_state(new_state, device="cuda"):
+    _generator(device).set_state(new_state)
+
+
+def get_rng_state_all():
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    for i, state in enumerate(new_states):
+        set_rng_state(state, i)

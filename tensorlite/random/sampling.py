@@ -199,11 +199,16 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     return _finish(data, dev, d, requires_grad, out, "randperm")
 
 
+def _has_values(t):
+    """Whether value checks are possible (meta tensors have shapes only)."""
+    return t._backend.has_data
+
+
 def _check_probabilities(p, fn):
     """``p`` must be finite and in [0, 1]; a value check (synchronizes on cuda)."""
     if not p.dtype.is_floating_point:
         raise RuntimeError(f"{fn}(): expected a floating-point probability tensor, got {p.dtype}")
-    if p.numel() and not bool(((p >= 0) & (p <= 1)).all()):
+    if p.numel() and _has_values(p) and not bool(((p >= 0) & (p <= 1)).all()):
         bad = p[(p < 0) | (p > 1) | p.isnan()].reshape(-1)
         value = bad[0].item() if bad.numel() else float("nan")
         raise RuntimeError(f"{fn}(): Expected p_in >= 0 && p_in <= 1 to be true, but got "
@@ -269,15 +274,14 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if categories == 0:
         raise RuntimeError(f"{fn}(): number of categories cannot be zero")
     rows2d = input.reshape(-1, categories).to(_dtype.float64)
-    if not bool(rows2d.isfinite().all()):  # value checks synchronize on cuda
+    if not _has_values(rows2d):
+        pass
+    elif not bool(rows2d.isfinite().all()):  # value checks synchronize on cuda
         raise RuntimeError(f"{fn}(): probability tensor contains either `inf`, `nan` or element < 0")
-    if bool((rows2d < 0).any()):
+    elif bool((rows2d < 0).any()):
         raise RuntimeError(f"{fn}(): probability tensor contains either `inf`, `nan` or element < 0")
-    if bool((rows2d.sum(1) <= 0).any()):
+    elif bool((rows2d.sum(1) <= 0).any()):
         raise RuntimeError(f"{fn}(): invalid multinomial distribution (sum of probabilities <= 0)")
-    if not replacement and bool(((rows2d > 0).sum(1) < num_samples).any()):
-        raise RuntimeError(f"{fn}(): invalid multinomial distribution (with replacement=False, "
-                           f"not enough non-negative category to sample)")
     rows = rows2d.shape[0]
     shape = (rows, int(num_samples))
     data = _draw("multinomial", shape, _dtype.int64, input.device, generator, fn,
@@ -319,7 +323,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         if not t.dtype.is_floating_point:
             raise RuntimeError(f"normal expects floating-point mean and std, got {t.dtype}")
     if isinstance(std, Tensor):
-        if std.numel() and bool((std < 0).any()):
+        if std.numel() and _has_values(std) and bool((std < 0).any()):
             raise RuntimeError("normal expects all elements of std >= 0.0")
     elif _real(std, "std", fn) < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
