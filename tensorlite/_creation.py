@@ -28,7 +28,7 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros
 
 
 def _target(device, fn):
-    dev = _device.to_device(device, fn)
+    dev = _device.get_default_device() if device is None else _device.to_device(device, fn)
     backend = _backends.get(dev)
     if dev.type == "cuda" or dev.index is not None:
         dev = backend.check(dev)
@@ -63,6 +63,24 @@ def _check_nested(data, fn):
         return tuple(np.shape(x)) if hasattr(x, "shape") else ()
 
     shape_of(data, 0)
+
+
+def _parse_python_data(data, fn):
+    """Nested Python data as a NumPy array and the dtype PyTorch would infer.
+
+    NumPy parses well-formed data in C; anything it cannot represent as numbers
+    (ragged lists, strings, None, objects) takes the slow path for PyTorch's message.
+    """
+    try:
+        array = np.array(data)
+    except (ValueError, TypeError, OverflowError):
+        array = None
+    if array is None or array.dtype.kind not in "biufc":
+        _check_nested(data, fn)
+        _dtype.infer_dtype(data, fn)  # raises for strings, None and objects
+        raise TypeError(f"{fn}(): could not convert {type(data).__name__} data to a tensor "
+                        f"(values out of the 64-bit range?)")
+    return array, _dtype.for_python_data(array.dtype.kind)
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -113,9 +131,13 @@ def _from_data(data, dtype, device, requires_grad, copy, fn):
     if device is None and owner is not None:
         device = _backends.array_device(data)
     dev, backend = _target(device, fn)
+    target = _dtype_or(dtype, None, fn)
     if owner is None and not isinstance(data, (np.ndarray, np.generic)):
-        _check_nested(data, fn)
-    target = _dtype_or(dtype, None, fn) or _dtype.infer_dtype(data, fn)
+        data, inferred = _parse_python_data(data, fn)
+        copy = False  # the parsed array is already a fresh copy
+    else:
+        inferred = None
+    target = target or inferred or _dtype.infer_dtype(data, fn)
     if owner is not None and owner is not backend:  # a CuPy array going elsewhere
         data = owner.to_numpy(data)  # device -> host copy
     try:

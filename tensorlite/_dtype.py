@@ -235,6 +235,18 @@ def infer_dtype(data, fn="tensor"):
     return found if found is not None else _default
 
 
+def for_python_data(np_kind):
+    """The dtype of Python data that NumPy parsed into an array of ``np_kind``
+    (bool -> bool, int -> int64, float -> the default, complex -> its complex)."""
+    if np_kind == "b":
+        return bool
+    if np_kind in "iu":
+        return int64
+    if np_kind == "f":
+        return _default
+    return _default.to_complex()
+
+
 def _widest(a, b):
     if _category(a) == _category(b):
         return promote_types(a, b)

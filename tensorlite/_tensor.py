@@ -125,8 +125,10 @@ def _dim(d, ndim, fn):
 
 def _sizes(args, fn):
     """Sizes given as varargs or one sequence, validated (PyTorch's rules)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)):
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
+    if all(type(s) is builtins.int and s >= 0 for s in args):  # the common case, fast
+        return args
     out = []
     for s in args:
         if isinstance(s, Tensor) and s.numel() == 1 and not s.dtype.is_floating_point:

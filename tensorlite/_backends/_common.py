@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import ml_dtypes
 import numpy as np
 
@@ -36,10 +38,7 @@ def _is_float64(data):
 
 def check_alloc(shape, np_dtype, fn_name, limit):
     """Raise a clear error instead of crashing for requests beyond ``limit`` bytes."""
-    numel = 1
-    for s in shape:
-        numel *= s
-    nbytes = numel * np.dtype(np_dtype).itemsize
+    nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
     if nbytes > limit:
         raise RuntimeError(f"{fn_name}: not enough memory: you tried to allocate "
                            f"{nbytes} bytes ({nbytes / 2**30:.1f} GiB) for shape "
