@@ -37,7 +37,8 @@ def _reset_pool():
 
 
 # A forked child inherits the pool object but not its threads.
-os.register_at_fork(after_in_child=_reset_pool)
+if hasattr(os, "register_at_fork"):  # POSIX only
+    os.register_at_fork(after_in_child=_reset_pool)
 
 
 def _run(job, starts):

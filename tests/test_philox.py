@@ -1,0 +1,107 @@
+"""The bit source: Philox4x32-10 known answers and the fast path vs the reference.
+
+The known-answer vectors are Random123's ``kat_vectors`` for philox4x32_10
+(counter, key -> output); a change to the stream fails these loudly.
+"""
+
+import numpy as np
+import pytest
+
+from tensorlite.random import philox
+
+KATS = [
+    # (counter c0..c3, key k0..k1, expected output)
+    ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+    ((0xFFFFFFFF,) * 4, (0xFFFFFFFF, 0xFFFFFFFF), (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+    (
+        (0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344),
+        (0xA4093822, 0x299F31D0),
+        (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1),
+    ),
+]
+
+
+@pytest.mark.parametrize("counter, key, expected", KATS)
+def test_block_function_known_answers(counter, key, expected):
+    out = philox.philox4x32_10(np.array(counter, np.uint32), key)
+    assert out.dtype == np.uint32
+    assert [int(w) for w in out] == list(expected)
+
+
+def test_block_function_is_vectorized():
+    counters = np.array([k[0] for k in KATS], np.uint32)
+    # One key per call: check the rows sharing key 0 against row-by-row calls.
+    out = philox.philox4x32_10(counters, (0, 0))
+    for row, counter in enumerate(counters):
+        assert np.array_equal(out[row], philox.philox4x32_10(counter, (0, 0)))
+
+
+def _block(seed, block):
+    """Words of one block straight from the definition (DESIGN §4.1)."""
+    counter = [(block >> (32 * i)) & 0xFFFFFFFF for i in range(4)]
+    return [int(w) for w in philox.philox4x32_10(np.array(counter, np.uint32),
+                                                 (seed & 0xFFFFFFFF, seed >> 32))]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**32 - 1, 2**32, 2**32 + 7, 0xDEADBEEFCAFEBABE, 2**64 - 1])
+@pytest.mark.parametrize("start", [0, 1, 2, 3, 4, 5, 4 * (2**32 - 1) - 3, 4 * 2**32 + 1, 2**66 + 2])
+def test_reference_words_follow_the_definition(seed, start):
+    count = 11
+    expected = []
+    for j in range(start, start + count):
+        expected.append(_block(seed, j // 4)[j % 4])
+    assert [int(w) for w in philox.reference_words(seed, start, count)] == expected
+
+
+def test_reference_words_known_answer():
+    assert [int(w) for w in philox.reference_words(0, 0, 4)] == list(KATS[0][2])
+
+
+def test_key_uses_both_seed_halves():
+    # A seed >= 2**32 must not collapse to seed mod 2**32 (key word 1 matters).
+    assert not np.array_equal(philox.words(2**32 + 5, 0, 8), philox.words(5, 0, 8))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42, 2**31, 2**32, 2**32 + 1, 2**40 + 12345,
+                                  0xDEADBEEFCAFEBABE, 2**64 - 1])
+@pytest.mark.parametrize("start", [0, 1, 2, 3, 7, 1001, 2**20 + 3])
+def test_fast_words_equal_reference(seed, start):
+    count = 257  # not a multiple of 4, so both ends are partial blocks
+    fast = philox.words(seed, start, count)
+    assert fast.dtype == np.uint32 and fast.shape == (count,)
+    assert np.array_equal(fast, philox.reference_words(seed, start, count))
+
+
+@pytest.mark.parametrize("start", [4 * (2**32 - 2), 4 * (2**32 - 2) + 3, 4 * (2**64 - 3) + 1,
+                                   2**130 - 40])
+def test_fast_words_across_counter_carries(start):
+    # Counters crossing 2**32 (c1 becomes nonzero), 2**64 (c2) and the last
+    # blocks of the 128-bit counter.
+    for seed in (3, 2**33 + 9):
+        expected = philox.reference_words(seed, start, 40)
+        assert np.array_equal(philox.words(seed, start, 40), expected)
+
+
+def test_words_into_out_and_zero_count():
+    out = np.empty(10, np.uint32)
+    assert philox.words(9, 6, 10, out=out) is out
+    assert np.array_equal(out, philox.reference_words(9, 6, 10))
+    assert philox.words(9, 6, 0).shape == (0,)
+    assert philox.reference_words(9, 6, 0).shape == (0,)
+
+
+def test_stream_continues_across_calls():
+    whole = philox.words(77, 5, 1000)
+    parts = np.concatenate([philox.words(77, 5, 333), philox.words(77, 338, 667)])
+    assert np.array_equal(whole, parts)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        philox.words(2**64, 0, 1)
+    with pytest.raises(ValueError):
+        philox.words(-1, 0, 1)
+    with pytest.raises(ValueError):
+        philox.reference_words(0, -1, 1)
+    with pytest.raises(ValueError):
+        philox.philox4x32_10(np.zeros(3, np.uint32), (0, 0))
