@@ -9,7 +9,7 @@ the same tensor on every device.
 >>> import tensorlite as tl
 >>> _ = tl.manual_seed(0)
 >>> tl.randint(0, 10, (5,))
-tensor([3, 8, 7, 5, 6])
+tensor([3, 8, 7, 6, 9])
 """
 
 from __future__ import annotations
