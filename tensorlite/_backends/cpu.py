@@ -67,10 +67,12 @@ class CPUBackend:
     def to_numpy(self, array):
         return array
 
-    def random(self, kind, shape, np_dtype, seed, offset, device=None, **params):
+    def random(self, kind, shape, np_dtype, seed, offset, device=None, out=None, **params):
         from . import _cpu_random  # the chunked, multi-threaded fill
 
-        return _cpu_random.fill(kind, shape, np_dtype, seed, offset, **params)
+        if out is not None and out.dtype != np_dtype:
+            out = None  # e.g. bernoulli_ with a p of another dtype: filled aside, then cast
+        return _cpu_random.fill(kind, shape, np_dtype, seed, offset, out=out, **params)
 
 
 backend = CPUBackend()

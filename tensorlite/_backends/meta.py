@@ -80,7 +80,7 @@ class MetaBackend:
     def to_numpy(self, array):
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
 
-    def random(self, kind, shape, np_dtype, seed, offset, device=None, **params):
+    def random(self, kind, shape, np_dtype, seed, offset, device=None, out=None, **params):
         return make(shape, np_dtype)
 
 

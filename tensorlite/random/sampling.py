@@ -43,14 +43,15 @@ def _generator(generator, dev, fn):
     return generator
 
 
-def _draw(kind, shape, dtype, dev, generator, fn, words_n=None, **params):
-    """Reserve the words for ``kind`` and fill an array of ``shape`` on ``dev``."""
+def _draw(kind, shape, dtype, dev, generator, fn, words_n=None, out=None, **params):
+    """Reserve the words for ``kind`` and fill an array of ``shape`` on ``dev``
+    (``out``, an existing array of that shape and dtype, when given)."""
     gen = _generator(generator, dev, fn)
     n = math.prod(shape) if words_n is None else words_n
     count = distributions.words_needed(kind, n, dtype._np, **_word_params(kind, params))
     seed, offset = gen._reserve(count)
     return _backends.get(dev).random(kind, shape, dtype._np, seed, offset, device=dev,
-                                     **params)
+                                     out=out, **params)
 
 
 def _word_params(kind, params):
@@ -374,8 +375,10 @@ def _fill_inplace(tensor, kind, generator, fn, **params):
     from .. import _autograd
 
     _autograd.check_inplace(tensor)
-    data = _draw(kind, tuple(tensor.shape), tensor.dtype, tensor.device, generator, fn, **params)
-    tensor._backend.assign(tensor._data, Ellipsis, data)
+    data = _draw(kind, tuple(tensor.shape), tensor.dtype, tensor.device, generator, fn,
+                 out=tensor._data, **params)  # written in place: no full-size temporary
+    if data is not tensor._data:
+        tensor._backend.assign(tensor._data, Ellipsis, data)
     return tensor
 
 
@@ -447,20 +450,13 @@ def bernoulli_(self, p=0.5, *, generator=None):
 
         common_device((self, p), fn)
         _check_probabilities(p, fn)
-        probs = p.expand(self.shape).contiguous()._data if tuple(p.shape) != tuple(self.shape) \
-            else p.contiguous()._data
+        probs = p._data  # broadcast chunk by chunk by the fill
     else:
         probs = _real(p, "p", fn)
         if not 0 <= probs <= 1:
             raise RuntimeError(f"{fn}(): Expected p_in >= 0 && p_in <= 1 to be true, but got "
                                f"p = {probs}")
-    from .. import _autograd
-
-    _autograd.check_inplace(self)
-    data = _draw("bernoulli", tuple(self.shape), self.dtype, self.device, generator, fn,
-                 p=probs)
-    self._backend.assign(self._data, Ellipsis, data)
-    return self
+    return _fill_inplace(self, "bernoulli", generator, fn, p=probs)
 
 
 for _name, _fn in (("uniform_", uniform_), ("normal_", normal_), ("exponential_", exponential_),
