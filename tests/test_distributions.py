@@ -78,8 +78,9 @@ def ref_normal(seed, offset, n, dtype, mean=0.0, std=1.0):
     pairs = (n + 1) // 2
     words = W(seed, offset, per_pair * pairs)
     ct = np.float64 if dtype == np.float64 else np.float32
-    u1 = np.array([ref_unit(words, 2 * p, dtype, plus_one=True) for p in range(pairs)], ct)
-    u2 = np.array([ref_unit(words, 2 * p + 1, dtype) for p in range(pairs)], ct)
+    # half types use the float32 recipe (24-bit uniforms), then round once
+    u1 = np.array([ref_unit(words, 2 * p, np.dtype(ct), plus_one=True) for p in range(pairs)], ct)
+    u2 = np.array([ref_unit(words, 2 * p + 1, np.dtype(ct)) for p in range(pairs)], ct)
     r = np.sqrt(ct(-2.0) * np.log(u1))
     theta = ct(2 * math.pi) * u2
     z = np.empty(2 * pairs, ct)
@@ -95,8 +96,8 @@ def ref_exponential(seed, offset, n, dtype, lambd=1.0):
     per = 2 if dtype == np.float64 else 1
     words = W(seed, offset, per * n)
     ct = np.float64 if dtype == np.float64 else np.float32
-    u = np.array([ref_unit(words, i, dtype, plus_one=True) for i in range(n)], ct)
-    return (-np.log(u) / ct(lambd)).astype(dtype)
+    u = np.array([ref_unit(words, i, np.dtype(ct), plus_one=True) for i in range(n)], ct)
+    return (-np.log(u) / ct(lambd)).astype(dtype)  # half types: float32 recipe, rounded
 
 
 def ref_randint(seed, offset, n, low, high, dtype):

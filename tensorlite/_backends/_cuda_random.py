@@ -77,6 +77,8 @@ ENTRY_POINTS = (
 )
 """Every ``extern "C"`` kernel in ``random.cu`` (the compile test checks them)."""
 
+_SYSTEM_INCLUDE = Path("/usr/local/cuda/include")  # the usual toolkit location
+
 _INSTALL_HINT = ("`pip install tensorlite[cuda12]` (CUDA 12) or `pip install tensorlite[cuda13]` "
                  "(CUDA 13), or set CUDA_PATH to a CUDA toolkit")
 
@@ -168,7 +170,7 @@ def _curand_candidates():
     wheels = [n / sub for n in _nvidia_wheel_dirs()
               for sub in ("cu13/include", "curand/include", "cu12/include")]
     return (_env_include_dirs() + wheels + _pathfinder_dir("curand")
-            + [Path("/usr/local/cuda/include")])
+            + [_SYSTEM_INCLUDE])
 
 
 def _runtime_candidates():
@@ -180,7 +182,7 @@ def _runtime_candidates():
         cupy_bundled = sorted((cupy_dir / "_core" / "include" / "cupy" / "_cuda").glob("cuda-*"),
                               reverse=True)
     return (_env_include_dirs() + wheels + _pathfinder_dir("cudart")
-            + [Path("/usr/local/cuda/include")] + cupy_bundled)
+            + [_SYSTEM_INCLUDE] + cupy_bundled)
 
 
 def _cccl_candidates(runtime_dir):
@@ -432,7 +434,10 @@ def fill(kind, out, seed, offset, *, block_size=256, max_blocks=None, **params):
         return out
 
     if kind == "randint":
-        low, high = (int(v) for v in take(("low", None), ("high", None)))
+        low, high = take(("low", None), ("high", None))
+        if low is None or high is None:
+            raise TypeError("CUDA random fill 'randint' needs low= and high=")
+        low, high = int(low), int(high)
         r = high - low
         if not 1 <= r <= 2**64:
             raise ValueError(f"CUDA random fill 'randint': need 1 <= high - low <= 2**64, "

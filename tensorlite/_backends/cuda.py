@@ -139,11 +139,14 @@ class CUDABackend:
     def to_numpy(self, array):
         return array.get()  # device -> host copy (synchronizes)
 
-    def random(self, kind, shape, np_dtype, seed, offset, device=None, **params):
+    def random(self, kind, shape, np_dtype, seed, offset, device=None, out=None, **params):
         from . import _cuda_random  # raw Philox kernels
 
+        if out is not None and out.dtype != np_dtype:
+            out = None  # filled aside in the stream's dtype, then cast by the caller
+        params.pop("n", None)  # randperm's n is the shape
         with _cupy().cuda.Device(device.index):
-            return _cuda_random.generate(kind, shape, np_dtype, seed, offset, **params)
+            return _cuda_random.generate(kind, shape, np_dtype, seed, offset, out=out, **params)
 
 
 backend = CUDABackend()

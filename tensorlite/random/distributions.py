@@ -313,7 +313,8 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
     Elements ``2p, 2p+1`` use words ``2p, 2p+1`` (float64: ``4p … 4p+3``)::
 
         float32   u1 = ((W_2p >> 8) + 1) * 2**-24          in (0, 1]
-                  u2 =  (W_2p+1 >> 8)    * 2**-24          in [0, 1)
+        (and      u2 =  (W_2p+1 >> 8)    * 2**-24          in [0, 1)
+        halves)
         float64   u1 = ((W_4p << 32 | W_4p+1) >> 11) + 1) * 2**-53
                   u2 =  ((W_4p+2 << 32 | W_4p+3) >> 11)   * 2**-53
         r = sqrt(-2 ln u1),  θ = 2π u2
@@ -337,16 +338,18 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
     out = _output(xp, out, n, dtype)
     ct = _compute_dtype(dtype)
     # In pair p, k[2p] makes u1 and k[2p+1] makes u2 (float64: k is uint64).
-    k = _top_bits(xp, words[: words_needed("normal", n, dtype)], dtype)
+    # Half types use the float32 recipe (24-bit uniforms, DESIGN §4.3): uniforms
+    # of 11 or 8 bits would cut the tails at ~3.9 or ~3.3 standard deviations.
+    k = _top_bits(xp, words[: words_needed("normal", n, dtype)], ct)
     # r = sqrt(-2 ln u1) and θ = 2π u2, each gathered into a contiguous array
     # (NumPy's float32 log is ~25x slower on strided input).
-    r = _unit(xp, k[0::2] + k.dtype.type(1), dtype)
+    r = _unit(xp, k[0::2] + k.dtype.type(1), ct)
     xp.log(r, out=r)
     r *= ct.type(-2.0)
     xp.sqrt(r, out=r)
     # With u2 = k * 2**-bits, (2π * 2**-bits) * k rounds the same real number
     # as 2π * u2 (the power-of-two scale is exact), in one multiply.
-    two_pi_scaled = ct.type(_TWO_PI) * ct.type(2.0 ** -_MANTISSA[dtype])
+    two_pi_scaled = ct.type(_TWO_PI) * ct.type(2.0 ** -_MANTISSA[ct])
     theta = xp.multiply(k[1::2], two_pi_scaled, dtype=ct)
     # Interleave z into the output, or into k's memory, now free.
     z = out if out.dtype == ct else k.view(ct)[:n]
@@ -381,7 +384,8 @@ def exponential(xp, words, dtype, lambd=1.0, out=None):
     n = words.shape[0] // (2 if dtype == _F64 else 1)
     out = _output(xp, out, n, dtype)
     ct = _compute_dtype(dtype)
-    v = _unit(xp, _top_bits(xp, words, dtype), dtype, plus_one=True, out=out)
+    # Half types use the float32 recipe (24-bit uniforms) and round once.
+    v = _unit(xp, _top_bits(xp, words, ct), ct, plus_one=True, out=out)
     xp.log(v, out=v)
     # -ln(u) / λ == ln(u) / -λ bit for bit (negation is exact), one pass fewer.
     v /= -ct.type(lambd)
