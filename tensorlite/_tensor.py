@@ -434,7 +434,7 @@ class Tensor:
     def __getitem__(self, key):
         with self._backend.context(self._device):
             data = self._data[self._index(key)]
-        return _wrap(data, self._device, self._dtype)
+        return _wrap(data, self._device, self._dtype, self.requires_grad)
 
     def _index(self, key):
         """Replace tensors inside an index by arrays on this tensor's device."""
@@ -828,7 +828,9 @@ class Tensor:
     def _view(self, fn):
         with self._backend.context(self._device):
             data = fn(self._backend.xp, self._data)
-        return _wrap(data, self._device, self._dtype, self.requires_grad and False)
+        # a view of a tensor that requires grad also does (so in-place writes through
+        # it follow the same no_grad rule)
+        return _wrap(data, self._device, self._dtype, self.requires_grad)
 
     def reshape(self, *shape):
         shape = _shape_arg(shape, self.numel(), "reshape")
