@@ -33,3 +33,5 @@ from .random.sampling import (bernoulli, multinomial, normal, rand, rand_like,  
 from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
                            use_deterministic_algorithms)
 from . import backends  # noqa: E402
+from . import testing  # noqa: E402
+from . import nn  # noqa: E402

@@ -393,3 +393,14 @@ def test_randperm_is_a_permutation_and_uniform_first_position():
     assert sorted(tl.randperm(1000).tolist()) == list(range(1000))
     counts = np.bincount(firsts, minlength=5)
     assert ((counts - 400) ** 2 / 400).sum() < 13.28  # 4 degrees of freedom, alpha = 0.01
+
+
+def test_set_offset_positions_the_stream():
+    g = tl.Generator().manual_seed(21)
+    whole = tl.rand(40, generator=g).numpy()
+    g.set_offset(16)
+    assert g.get_offset() == 16
+    assert np.array_equal(tl.rand(8, generator=g).numpy(), whole[16:24])
+    for bad in (3, -4, 2**64, 1.0):
+        with pytest.raises(ValueError, match="multiple of 4"):
+            g.set_offset(bad)

@@ -69,6 +69,20 @@ class Generator:
         """The index of the next unused word of the stream."""
         return self._offset
 
+    def get_offset(self):
+        return self._offset
+
+    def set_offset(self, offset):
+        """Move to word ``offset`` of the stream (a multiple of 4: one Philox block is
+        four words); returns the generator."""
+        if isinstance(offset, bool) or not isinstance(offset, (numbers.Integral, np.integer)) \
+                or not 0 <= offset < _U64 or offset % 4:
+            raise ValueError(f"set_offset(): offset must be a multiple of 4 in [0, 2**64), "
+                             f"got {offset!r}")
+        with self._lock:
+            self._offset = int(offset)
+        return self
+
     def manual_seed(self, seed):
         """Restart the stream of ``seed`` (offset 0); returns the generator."""
         seed = _check_seed(seed, "manual_seed")

@@ -1,0 +1,409 @@
+"""What is measured: the same work written in tensorlite, PyTorch and NumPy (or CuPy).
+
+Each case gives, per library, a factory that sets up inputs (untimed) and returns
+the callable to time. NumPy's equivalents are the idiomatic ones
+(``np.random.default_rng`` methods); where NumPy has no such function (batched
+multinomial, truncated normal, ``nn.Linear``) the equivalent is written with its
+vectorized primitives and says so in its name.
+
+Targets (largest tensorlite / PyTorch time ratio) come from the issues.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+import tensorlite as tl
+
+from ._timing import Case
+
+try:
+    import torch
+except ImportError:  # the benchmarks still run, with an empty PyTorch column
+    torch = None
+
+
+def cupy_module():
+    """CuPy if it is installed and sees a GPU, else ``None``."""
+    try:
+        import cupy as cp
+
+        return cp if cp.cuda.runtime.getDeviceCount() > 0 else None
+    except Exception:  # not installed, no driver, no device
+        return None
+
+
+@dataclass(frozen=True)
+class Sizes:
+    bulk: int
+    init: int
+    orthogonal: int
+    multinomial: tuple  # rows, categories, samples
+    randperm: int
+    linear: int
+    small_calls: int
+    gpu_fill: int
+
+
+FULL = Sizes(bulk=10_000_000, init=4096, orthogonal=1024, multinomial=(1024, 4096, 64),
+             randperm=1_000_000, linear=4096, small_calls=2000, gpu_fill=2**28)
+QUICK = Sizes(bulk=1_000_000, init=512, orthogonal=128, multinomial=(64, 512, 16),
+              randperm=100_000, linear=512, small_calls=100, gpu_fill=2**22)
+
+
+def count(n):
+    """10_000_000 -> '10M', 100_000 -> '100k', 4096 -> '4096'."""
+    for unit, value in (("G", 10**9), ("M", 10**6), ("k", 10**3)):
+        if n >= value and n % value == 0:
+            return f"{n // value}{unit}"
+    return str(n)
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+def _seed_all():
+    tl.manual_seed(0)
+    if torch is not None:
+        torch.manual_seed(0)
+
+
+# ---- NumPy stand-ins where NumPy has no single function ---------------------------------
+def _np_multinomial(rng, probs, n):
+    """Inverse-CDF sampling of ``n`` categories per row, all rows in one searchsorted:
+    row ``r``'s normalized CDF is shifted by ``r`` so one sorted array serves all rows."""
+    rows = probs.shape[0]
+    cdf = np.cumsum(probs, axis=1, dtype=np.float64)
+    cdf /= cdf[:, -1:]
+    shift = np.arange(rows, dtype=np.float64)[:, None]
+    flat = (cdf + shift).ravel()
+    u = rng.random((rows, n)) + shift
+    idx = np.searchsorted(flat, u.ravel(), side="right").reshape(rows, n)
+    return np.minimum(idx - (shift.astype(np.int64) * probs.shape[1]), probs.shape[1] - 1)
+
+
+def _np_trunc_normal(rng, out, std=1.0, a=-2.0, b=2.0):
+    """Standard normal, out-of-range values redrawn until none is left."""
+    rng.standard_normal(dtype=np.float32, out=out)
+    bad = np.flatnonzero((out < a) | (out > b))
+    flat = out.reshape(-1)
+    while bad.size:
+        flat[bad] = rng.standard_normal(bad.size, dtype=np.float32)
+        bad = bad[(flat[bad] < a) | (flat[bad] > b)]
+    out *= std
+    return out
+
+
+def _np_uniform(rng, out, bound):
+    rng.random(dtype=np.float32, out=out)
+    out *= 2 * bound
+    out -= bound
+    return out
+
+
+def _np_normal(rng, out, std):
+    rng.standard_normal(dtype=np.float32, out=out)
+    out *= std
+    return out
+
+
+def _np_orthogonal(rng, n):
+    q, r = np.linalg.qr(rng.standard_normal((n, n), dtype=np.float32))
+    return q * np.sign(np.diag(r))
+
+
+def _np_linear(rng, n):
+    """PyTorch's reset_parameters: kaiming_uniform_(a=sqrt(5)) -> U(+-1/sqrt(fan_in))."""
+    bound = 1 / math.sqrt(n)
+    weight = _np_uniform(rng, np.empty((n, n), np.float32), bound)
+    bias = _np_uniform(rng, np.empty(n, np.float32), bound)
+    return weight, bias
+
+
+# ---- CPU cases ------------------------------------------------------------------------------
+def cpu_cases(s: Sizes):
+    n, N = s.bulk, count(s.bulk)
+    d, D = s.init, f"{s.init}x{s.init}"
+    rows, cats, draws = s.multinomial
+    cases = []
+
+    def add(name, group, tl_f, torch_f, np_f, target=None, inner=1, note=""):
+        impls = {"tensorlite": tl_f}
+        if torch is not None and torch_f is not None:
+            impls["torch"] = torch_f
+        if np_f is not None:
+            impls["numpy"] = np_f
+        cases.append(Case(name, group, impls, target, inner, "cpu", note))
+
+    # small-call latency: Python overhead per call
+    add("zeros(3, 4)", "small creation",
+        lambda: lambda: tl.zeros(3, 4),
+        lambda: lambda: torch.zeros(3, 4),
+        lambda: lambda: np.zeros((3, 4), np.float32), target=2.0, inner=s.small_calls)
+    add("tensor([1., 2., 3.])", "small creation",
+        lambda: lambda: tl.tensor([1.0, 2.0, 3.0]),
+        lambda: lambda: torch.tensor([1.0, 2.0, 3.0]),
+        lambda: lambda: np.array([1.0, 2.0, 3.0], np.float32), target=2.0, inner=s.small_calls)
+
+    # bulk creation
+    add(f"zeros({N}) float32", "bulk creation",
+        lambda: lambda: tl.zeros(n),
+        lambda: lambda: torch.zeros(n),
+        lambda: lambda: np.zeros(n, np.float32), target=1.25,
+        note="NumPy and tensorlite get zeroed pages from calloc lazily; PyTorch writes them")
+    add(f"full({N}, 3.5) float32", "bulk creation",
+        lambda: lambda: tl.full((n,), 3.5),
+        lambda: lambda: torch.full((n,), 3.5),
+        lambda: lambda: np.full(n, 3.5, np.float32), target=1.25)
+    add(f"arange({N}) int64", "bulk creation",
+        lambda: lambda: tl.arange(n),
+        lambda: lambda: torch.arange(n),
+        lambda: lambda: np.arange(n, dtype=np.int64), target=1.25)
+
+    # random distributions
+    def np_rand():
+        rng = _rng()
+        return lambda: rng.random(n, dtype=np.float32)
+
+    def np_randn():
+        rng = _rng()
+        return lambda: rng.standard_normal(n, dtype=np.float32)
+
+    def np_randint():
+        rng = _rng()
+        return lambda: rng.integers(0, 1000, n, dtype=np.int64)
+
+    def np_bernoulli():
+        rng, p = _rng(), np.full(n, 0.5, np.float32)
+        return lambda: (rng.random(n, dtype=np.float32) < p).astype(np.float32)
+
+    def tl_bernoulli():
+        p = tl.full((n,), 0.5)
+        return lambda: tl.bernoulli(p)
+
+    def torch_bernoulli():
+        p = torch.full((n,), 0.5)
+        return lambda: torch.bernoulli(p)
+
+    add(f"rand({N}) float32", "random", lambda: lambda: tl.rand(n),
+        lambda: lambda: torch.rand(n), np_rand, target=1.0)
+    add(f"randn({N}) float32", "random", lambda: lambda: tl.randn(n),
+        lambda: lambda: torch.randn(n), np_randn, target=1.0)
+    add(f"randint(0, 1000, ({N},)) int64", "random", lambda: lambda: tl.randint(0, 1000, (n,)),
+        lambda: lambda: torch.randint(0, 1000, (n,)), np_randint, target=1.0)
+    add(f"bernoulli(p=0.5, {N}) float32", "random", tl_bernoulli, torch_bernoulli,
+        np_bernoulli, target=1.0, note="NumPy: rand < p")
+
+    def tl_multinomial():
+        probs = tl.rand(rows, cats)
+        return lambda: tl.multinomial(probs, draws, replacement=True)
+
+    def torch_multinomial():
+        probs = torch.rand(rows, cats)
+        return lambda: torch.multinomial(probs, draws, replacement=True)
+
+    def np_multinomial():
+        rng = _rng()
+        probs = rng.random((rows, cats), dtype=np.float32)
+        return lambda: _np_multinomial(rng, probs, draws)
+
+    add(f"multinomial {rows}x{cats}, {draws} draws, replacement", "random", tl_multinomial,
+        torch_multinomial, np_multinomial, target=1.25, note="NumPy: CDF + searchsorted")
+
+    def np_randperm():
+        rng = _rng()
+        return lambda: rng.permutation(s.randperm)
+
+    add(f"randperm({count(s.randperm)})", "random",
+        lambda: lambda: tl.randperm(s.randperm),
+        lambda: lambda: torch.randperm(s.randperm), np_randperm)
+
+    # initializers, in place on a preallocated float32 weight
+    def tl_init(fn, shape=(d, d)):
+        def factory():
+            w = tl.empty(*shape)
+            return lambda: fn(w)
+        return factory
+
+    def torch_init(fn, shape=(d, d)):
+        def factory():
+            w = torch.empty(*shape)
+            return lambda: fn(w)
+        return factory
+
+    def np_init(fn, shape=(d, d)):
+        def factory():
+            rng, w = _rng(), np.empty(shape, np.float32)
+            return lambda: fn(rng, w)
+        return factory
+
+    tinit = torch.nn.init if torch is not None else None
+    kaiming_std = math.sqrt(2.0) / math.sqrt(d)
+    kaiming_bound = math.sqrt(3.0) * kaiming_std
+    xavier_bound = math.sqrt(6.0 / (2 * d))
+    inits = [
+        ("kaiming_normal_", lambda w: tl.nn.init.kaiming_normal_(w, nonlinearity="relu"),
+         lambda w: tinit.kaiming_normal_(w, nonlinearity="relu"),
+         lambda rng, w: _np_normal(rng, w, kaiming_std), 1.0),
+        ("kaiming_uniform_", lambda w: tl.nn.init.kaiming_uniform_(w, nonlinearity="relu"),
+         lambda w: tinit.kaiming_uniform_(w, nonlinearity="relu"),
+         lambda rng, w: _np_uniform(rng, w, kaiming_bound), None),
+        ("xavier_uniform_", lambda w: tl.nn.init.xavier_uniform_(w),
+         lambda w: tinit.xavier_uniform_(w),
+         lambda rng, w: _np_uniform(rng, w, xavier_bound), None),
+        ("normal_(std=0.02)", lambda w: tl.nn.init.normal_(w, 0.0, 0.02),
+         lambda w: tinit.normal_(w, 0.0, 0.02),
+         lambda rng, w: _np_normal(rng, w, 0.02), None),
+        ("trunc_normal_", lambda w: tl.nn.init.trunc_normal_(w),
+         lambda w: tinit.trunc_normal_(w),
+         lambda rng, w: _np_trunc_normal(rng, w), None),
+    ]
+    for name, tl_fn, torch_fn, np_fn, target in inits:
+        add(f"init.{name} {D}", "initializers", tl_init(tl_fn), torch_init(torch_fn),
+            np_init(np_fn), target=target,
+            note="NumPy: resample out-of-range" if name == "trunc_normal_" else "")
+    o = s.orthogonal
+
+    def np_orthogonal():
+        rng = _rng()
+        return lambda: _np_orthogonal(rng, o)
+
+    add(f"init.orthogonal_ {o}x{o}", "initializers",
+        tl_init(lambda w: tl.nn.init.orthogonal_(w), (o, o)),
+        torch_init(lambda w: tinit.orthogonal_(w), (o, o)), np_orthogonal,
+        note="NumPy: QR + sign fix")
+
+    lin = s.linear
+
+    def np_linear():
+        rng = _rng()
+        return lambda: _np_linear(rng, lin)
+
+    add(f"nn.Linear({lin}, {lin})", "modules",
+        lambda: lambda: tl.nn.Linear(lin, lin),
+        lambda: lambda: torch.nn.Linear(lin, lin), np_linear, target=1.0,
+        note="NumPy: the same uniform fills")
+    return cases
+
+
+# ---- GPU cases (run only where CuPy sees a GPU) ----------------------------------------------
+def gpu_cases(s: Sizes, cp, dev="cuda"):
+    """The CPU cases' GPU counterparts: tensorlite vs PyTorch CUDA vs CuPy.
+
+    ``dev="cpu"`` with NumPy as ``cp`` (CuPy mirrors NumPy's API) lets the test suite
+    run this code path on machines without a GPU.
+    """
+    n, N = s.bulk, count(s.bulk)
+    d, D = s.init, f"{s.init}x{s.init}"
+    rows, cats, draws = s.multinomial
+    torch_cuda = torch is not None and (dev == "cpu" or torch.cuda.is_available())
+    cases = []
+
+    def add(name, group, tl_f, torch_f, cp_f, inner=1, note=""):
+        impls = {"tensorlite": tl_f}
+        if torch_cuda and torch_f is not None:
+            impls["torch"] = torch_f
+        if cp_f is not None:
+            impls["cupy"] = cp_f
+        cases.append(Case(name, group, impls, None, inner, "cuda", note))  # shown as [cuda]
+
+    add("zeros(3, 4)", "small creation",
+        lambda: lambda: tl.zeros(3, 4, device=dev),
+        lambda: lambda: torch.zeros(3, 4, device=dev),
+        lambda: lambda: cp.zeros((3, 4), cp.float32), inner=s.small_calls)
+    add(f"full({N}, 3.5) float32", "bulk creation",
+        lambda: lambda: tl.full((n,), 3.5, device=dev),
+        lambda: lambda: torch.full((n,), 3.5, device=dev),
+        lambda: lambda: cp.full(n, 3.5, cp.float32), inner=10)
+
+    def cp_random(method, *args, **kwargs):
+        def factory():
+            rng = cp.random.default_rng(0)
+            return lambda: getattr(rng, method)(*args, **kwargs)
+        return factory
+
+    add(f"rand({N}) float32", "random", lambda: lambda: tl.rand(n, device=dev),
+        lambda: lambda: torch.rand(n, device=dev),
+        cp_random("random", n, dtype=cp.float32), inner=10)
+    add(f"randn({N}) float32", "random", lambda: lambda: tl.randn(n, device=dev),
+        lambda: lambda: torch.randn(n, device=dev),
+        cp_random("standard_normal", n, dtype=cp.float32), inner=10)
+    add(f"randint(0, 1000, ({N},)) int64", "random",
+        lambda: lambda: tl.randint(0, 1000, (n,), device=dev),
+        lambda: lambda: torch.randint(0, 1000, (n,), device=dev),
+        lambda: (lambda: cp.random.randint(0, 1000, n, dtype=cp.int64)), inner=10)
+
+    def tl_bernoulli():
+        p = tl.full((n,), 0.5, device=dev)
+        return lambda: tl.bernoulli(p)
+
+    def torch_bernoulli():
+        p = torch.full((n,), 0.5, device=dev)
+        return lambda: torch.bernoulli(p)
+
+    add(f"bernoulli(p=0.5, {N}) float32", "random", tl_bernoulli, torch_bernoulli, None,
+        inner=10)
+
+    def tl_multinomial():
+        probs = tl.rand(rows, cats, device=dev)
+        return lambda: tl.multinomial(probs, draws, replacement=True)
+
+    def torch_multinomial():
+        probs = torch.rand(rows, cats, device=dev)
+        return lambda: torch.multinomial(probs, draws, replacement=True)
+
+    add(f"multinomial {rows}x{cats}, {draws} draws, replacement", "random", tl_multinomial,
+        torch_multinomial, None, inner=10)
+    add(f"randperm({count(s.randperm)})", "random",
+        lambda: lambda: tl.randperm(s.randperm, device=dev),
+        lambda: lambda: torch.randperm(s.randperm, device=dev),
+        lambda: (lambda: cp.random.permutation(s.randperm)), inner=10)
+
+    def tl_init(fn):
+        def factory():
+            w = tl.empty(d, d, device=dev)
+            return lambda: fn(w)
+        return factory
+
+    def torch_init(fn):
+        def factory():
+            w = torch.empty(d, d, device=dev)
+            return lambda: fn(w)
+        return factory
+
+    tinit = torch.nn.init if torch_cuda else None
+    add(f"init.kaiming_normal_ {D}", "initializers",
+        tl_init(lambda w: tl.nn.init.kaiming_normal_(w, nonlinearity="relu")),
+        torch_init(lambda w: tinit.kaiming_normal_(w, nonlinearity="relu")), None, inner=10)
+    add(f"init.trunc_normal_ {D}", "initializers",
+        tl_init(lambda w: tl.nn.init.trunc_normal_(w)),
+        torch_init(lambda w: tinit.trunc_normal_(w)), None, inner=10)
+    lin = s.linear
+    add(f"nn.Linear({lin}, {lin})", "modules",
+        lambda: lambda: tl.nn.Linear(lin, lin, device=dev),
+        lambda: lambda: torch.nn.Linear(lin, lin, device=dev), None)
+    return cases
+
+
+def syncs(cp=None):
+    """How each library waits for its GPU work (nothing to wait for on the CPU)."""
+    out = {}
+    if cp is not None:
+        # tensorlite's CUDA work runs on CuPy's current stream; a device-wide
+        # synchronization covers it and PyTorch's streams alike.
+        out["tensorlite"] = cp.cuda.runtime.deviceSynchronize
+        out["cupy"] = cp.cuda.runtime.deviceSynchronize
+        if torch is not None and torch.cuda.is_available():
+            out["torch"] = torch.cuda.synchronize
+    return out
+
+
+def cpu_threads():
+    if torch is not None:
+        torch.set_num_threads(os.cpu_count() or 1)  # PyTorch may default to fewer
+    _seed_all()

@@ -1,0 +1,357 @@
+r"""Functional forms of the layers: ``linear``, ``conv2d``, ``embedding``,
+``layer_norm``, activations and ``dropout``.
+
+Every function computes on its inputs' device through the backend's array
+namespace (NumPy or CuPy; on ``meta`` only shapes are computed), checks
+PyTorch's device rule, and computes half types in float32, rounding once.
+
+>>> import tensorlite as tl
+>>> import tensorlite.nn.functional as F
+>>> F.relu(tl.tensor([-1.0, 2.0]))
+tensor([0., 2.])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import _autograd, _backends, _dtype
+from .._tensor import Tensor, _compute_dtype, _wrap, common_device, matmul
+
+__all__ = ["linear", "conv2d", "embedding", "layer_norm", "relu", "leaky_relu", "tanh",
+           "sigmoid", "gelu", "dropout"]
+
+
+def _check_tensor(x, name, fn):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+
+
+def _same_dtype(fn, input, *others):  # noqa: A002
+    for other in others:
+        if other is not None and other.dtype is not input.dtype:
+            raise RuntimeError(f"{fn}(): expected input and parameters to have the same dtype, "
+                               f"but got input {input.dtype} and parameter {other.dtype}")
+
+
+def _arrays(device, compute, *tensors):
+    """The tensors' arrays in the compute dtype (``None`` stays ``None``)."""
+    backend = _backends.get(device)
+    return [None if t is None else
+            (t._data if t._data.dtype == compute._np else backend.astype(t._data, compute._np))
+            for t in tensors]
+
+
+def _finish(data, device, dtype):
+    """Wrap a computed array, rounding half types once from float32."""
+    backend = _backends.get(device)
+    if data.dtype != dtype._np:
+        data = backend.astype(data, dtype._np)
+    return _wrap(data, device, dtype)
+
+
+def _inplace_result(input, result):  # noqa: A002
+    """Write ``result`` into ``input`` (the ``inplace=True`` forms) and return ``input``."""
+    return input._write(Ellipsis, result._data)
+
+
+# ---- linear layers ---------------------------------------------------------------------
+def linear(input, weight, bias=None):  # noqa: A002
+    r"""Apply :math:`y = x W^\top + b` over the last dimension of ``input``.
+
+    Shapes: ``input (*, in)``, ``weight (out, in)``, ``bias (out,)`` → ``(*, out)``.
+    """
+    _check_tensor(input, "input", "linear")
+    _check_tensor(weight, "weight", "linear")
+    common_device((input, weight, bias), "linear")
+    out = matmul(input, weight.t() if weight.ndim == 2 else weight)
+    return out if bias is None else out + bias
+
+
+def _pair(value, name, fn):
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{fn}(): {name} must be an int or a pair of ints, got {value!r}")
+        value = tuple(value)
+    else:
+        value = (value, value)
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
+            raise TypeError(f"{fn}(): {name} must be an int or a pair of ints, got {value!r}")
+    return tuple(int(v) for v in value)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):  # noqa: A002
+    r"""2-D cross-correlation, as ``torch.nn.functional.conv2d``.
+
+    Shapes: ``input (N, C_in, H, W)`` or unbatched ``(C_in, H, W)``, ``weight
+    (C_out, C_in / groups, kH, kW)``, ``bias (C_out,)``. ``padding`` is an int,
+    a pair, ``"valid"`` (none) or ``"same"`` (output size equals input size;
+    stride 1 only; an odd total padding puts the extra row/column at the end).
+
+    Implemented as im2col plus one batched matrix product: the input is
+    zero-padded, each of the ``kH * kW`` kernel offsets contributes a strided
+    view of shape ``(N, C_in, H_out, W_out)``, and the stacked columns
+    ``(N, groups, C_in / groups * kH * kW, H_out * W_out)`` are multiplied by
+    the weight viewed as ``(groups, C_out / groups, C_in / groups * kH * kW)``.
+    """
+    fn = "conv2d"
+    _check_tensor(input, "input", fn)
+    _check_tensor(weight, "weight", fn)
+    device = common_device((input, weight, bias), fn)
+    _same_dtype(fn, input, weight, bias)
+    stride = _pair(stride, "stride", fn)
+    dilation = _pair(dilation, "dilation", fn)
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    if isinstance(groups, bool) or not isinstance(groups, (numbers.Integral, np.integer)) \
+            or groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got "
+                           f"input of size: {list(input.shape)}")
+    if weight.ndim != 4:
+        raise RuntimeError(f"conv2d(): expected a 4-D weight, got size {list(weight.shape)}")
+    unbatched = input.ndim == 3
+    n, c, h, w = (1,) + tuple(input.shape) if unbatched else tuple(input.shape)
+    c_out, c_per_group, kh, kw = weight.shape
+    if c_out % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size {list(weight.shape)} instead")
+    if c != c_per_group * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, "
+                           f"expected input{list(input.shape)} to have {c_per_group * groups} "
+                           f"channels, but got {c} channels instead")
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be "
+                           f"1-dimensional with {c_out} elements, but got bias of size "
+                           f"{list(bias.shape)} instead")
+    span = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))  # kernel extent - 1
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0), (0, 0))
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = tuple((t // 2, t - t // 2) for t in span)
+        else:
+            raise RuntimeError(f"Invalid padding string '{padding}'")
+    else:
+        p = _pair(padding, "padding", fn)
+        if any(v < 0 for v in p):
+            raise RuntimeError("negative padding is not supported")
+        pads = ((p[0], p[0]), (p[1], p[1]))
+    hp, wp = h + sum(pads[0]), w + sum(pads[1])
+    h_out = (hp - span[0] - 1) // stride[0] + 1
+    w_out = (wp - span[1] - 1) // stride[1] + 1
+    if h_out <= 0 or w_out <= 0:
+        raise RuntimeError(f"Calculated padded input size per channel: ({hp} x {wp}). Kernel "
+                           f"size: ({span[0] + 1} x {span[1] + 1}). Kernel size can't be "
+                           f"greater than actual input size")
+    dtype = input.dtype
+    compute = _compute_dtype(dtype)
+    backend = _backends.get(device)
+    with backend.context(device):
+        xp = backend.xp
+        x, wt, b = _arrays(device, compute, input, weight, bias)
+        x = x.reshape(n, c, h, w)
+        if any(pads[0]) or any(pads[1]):
+            x = xp.pad(x, ((0, 0), (0, 0)) + pads)
+        # im2col: one strided view per kernel offset, stacked to (N, C, kH*kW, H_out, W_out)
+        h_end, w_end = stride[0] * (h_out - 1) + 1, stride[1] * (w_out - 1) + 1
+        cols = xp.stack([x[:, :, i * dilation[0]:i * dilation[0] + h_end:stride[0],
+                              j * dilation[1]:j * dilation[1] + w_end:stride[1]]
+                         for i in range(kh) for j in range(kw)], axis=2)
+        cols = cols.reshape(n, groups, c_per_group * kh * kw, h_out * w_out)
+        kernel = wt.reshape(groups, c_out // groups, c_per_group * kh * kw)
+        out = xp.matmul(kernel, cols).reshape(n, c_out, h_out, w_out)
+        if b is not None:
+            out = out + b.reshape(1, c_out, 1, 1)
+        if unbatched:
+            out = out.reshape(c_out, h_out, w_out)
+    return _finish(out, device, dtype)
+
+
+# ---- embedding and normalization -------------------------------------------------------
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # noqa: A002
+              scale_grad_by_freq=False, sparse=False):
+    """Look up rows of ``weight`` by the integer indices in ``input``.
+
+    Returns ``weight[input]`` with shape ``input.shape + (embedding_dim,)``.
+    With ``max_norm``, the looked-up rows of ``weight`` whose ``norm_type``-norm
+    exceeds it are first rescaled in place to norm ``max_norm`` (PyTorch's
+    ``embedding_renorm_``). ``padding_idx`` only matters for gradients.
+    """
+    fn = "embedding"
+    _check_tensor(input, "input", fn)
+    _check_tensor(weight, "weight", fn)
+    device = common_device((input, weight), fn)
+    if input.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got {input.type()} instead "
+                           f"(while checking arguments for embedding)")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    num = weight.shape[0]
+    backend = _backends.get(device)
+    with backend.context(device):
+        xp = backend.xp
+        idx = input._data
+        if idx.size and not input.is_meta:
+            # A value check: synchronizes on cuda, where out-of-range indices would
+            # otherwise wrap around silently.
+            if bool(xp.any((idx < 0) | (idx >= num))):
+                raise IndexError("index out of range in self")
+        if max_norm is not None and idx.size:
+            _embedding_renorm_(weight, xp.unique(idx), float(max_norm), float(norm_type))
+        data = xp.take(weight._data, idx.reshape(-1), axis=0).reshape(tuple(idx.shape) + (weight.shape[1],))
+    return _wrap(data, device, weight.dtype)
+
+
+def _embedding_renorm_(weight, rows, max_norm, norm_type):
+    """Rescale ``weight[rows]`` in place to norm at most ``max_norm`` (PyTorch's 1e-7 guard)."""
+    backend = weight._backend
+    xp = backend.xp
+    compute = _compute_dtype(weight.dtype)._np
+    sel = backend.astype(weight._data[rows], compute)
+    norms = xp.sum(xp.abs(sel) ** norm_type, axis=1) ** (1.0 / norm_type)
+    scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(compute)
+    with _autograd.no_grad():
+        weight._write(rows, backend.astype(sel * scale[:, None], weight.dtype._np))
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
+    r"""Normalize over the trailing ``normalized_shape`` dimensions:
+
+    .. math::
+        y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} \cdot \gamma + \beta
+
+    with the biased variance, as PyTorch computes it.
+    """
+    fn = "layer_norm"
+    _check_tensor(input, "input", fn)
+    normalized_shape = tuple(int(s) for s in ((normalized_shape,) if isinstance(
+        normalized_shape, (int, np.integer)) else normalized_shape))
+    k = len(normalized_shape)
+    if k == 0 or tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input "
+                           f"with shape [*, {', '.join(str(s) for s in normalized_shape)}], but "
+                           f"got input of size{list(input.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != normalized_shape:
+            raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                               f"got {name} of shape {list(t.shape)} and normalized_shape = "
+                               f"{list(normalized_shape)}")
+    device = common_device((input, weight, bias), fn)
+    _same_dtype(fn, input, weight, bias)
+    dtype = input.dtype
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"{fn}(): expected a floating-point input, got {dtype}")
+    compute = _compute_dtype(dtype)
+    backend = _backends.get(device)
+    # PyTorch returns inf/nan silently for eps=0 on a constant row; so do we (and
+    # meta's shape-only arrays hold zeros, which would warn here).
+    with backend.context(device), np.errstate(divide="ignore", invalid="ignore"):
+        xp = backend.xp
+        x, g, b = _arrays(device, compute, input, weight, bias)
+        axes = tuple(range(input.ndim - k, input.ndim))
+        mean = xp.mean(x, axis=axes, keepdims=True)
+        centred = x - mean
+        var = xp.mean(centred * centred, axis=axes, keepdims=True)
+        out = centred * (1 / xp.sqrt(var + compute._np.type(eps)))
+        if g is not None:
+            out = out * g
+        if b is not None:
+            out = out + b
+    return _finish(out, device, dtype)
+
+
+# ---- activations -------------------------------------------------------------------------
+def relu(input, inplace=False):  # noqa: A002
+    """:math:`\\max(0, x)` elementwise."""
+    _check_tensor(input, "input", "relu")
+    result = input.relu()
+    return _inplace_result(input, result) if inplace else result
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
+    """:math:`x` where :math:`x > 0`, else :math:`\\text{negative\\_slope} \\cdot x`."""
+    _check_tensor(input, "input", "leaky_relu")
+    slope = float(negative_slope)
+    result = input._unary(lambda xp, x: xp.where(x > 0, x, x * x.dtype.type(slope)))
+    return _inplace_result(input, result) if inplace else result
+
+
+def tanh(input):  # noqa: A002
+    """Hyperbolic tangent elementwise."""
+    _check_tensor(input, "input", "tanh")
+    return input.tanh()
+
+
+def sigmoid(input):  # noqa: A002
+    """:math:`1 / (1 + e^{-x})` elementwise."""
+    _check_tensor(input, "input", "sigmoid")
+    return input.sigmoid()
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+
+
+def _gelu_exact(xp, x):
+    from .._math import erf
+
+    return x * (0.5 * (1 + erf(xp, x * x.dtype.type(_SQRT_HALF))))
+
+
+def _gelu_tanh(xp, x):
+    inner = x.dtype.type(_SQRT_2_OVER_PI) * (x + x.dtype.type(0.044715) * x * x * x)
+    return x * (0.5 * (1 + xp.tanh(inner)))
+
+
+def _check_approximate(approximate):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+
+
+def gelu(input, approximate="none"):  # noqa: A002
+    r"""Gaussian Error Linear Unit: :math:`x \Phi(x) = \frac{x}{2}(1 + \operatorname{erf}(x/\sqrt2))`,
+    or with ``approximate="tanh"``:
+    :math:`\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^3)\right)\right)`.
+    """
+    _check_tensor(input, "input", "gelu")
+    _check_approximate(approximate)
+    return input._unary(_gelu_tanh if approximate == "tanh" else _gelu_exact)
+
+
+def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    The keep-mask is ``tl.bernoulli`` with probability ``1 - p`` drawn from the
+    stream (``generator`` or the device's default), so it is the same on every
+    device for the same seed. Identity when ``training`` is false or ``p == 0``;
+    all zeros when ``p == 1``.
+    """
+    _check_tensor(input, "input", "dropout")
+    p = _check_p(p)
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p == 1.0:
+        result = input * 0
+    else:
+        from ..random.sampling import bernoulli
+
+        keep = bernoulli(input, 1.0 - p, generator=generator)
+        result = input * (keep * (1.0 / (1.0 - p)))
+    return _inplace_result(input, result) if inplace else result
+
+
+def _check_p(p):
+    if isinstance(p, bool) or not isinstance(p, (numbers.Real, np.number)) or not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    return float(p)
