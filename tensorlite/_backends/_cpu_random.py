@@ -191,7 +191,8 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
             tasks = [(r, r + 1, j, min(j + chunk, num_samples))
                      for r in range(rows) for j in range(0, num_samples, chunk)]
         else:
-            step = chunk // num_samples
+            # a row's cost is its quantization (C) plus its samples: balance both
+            step = max(1, chunk // max(num_samples, categories))
             tasks = [(r, min(r + step, rows), 0, num_samples) for r in range(0, rows, step)]
     else:
         # Each row needs all its C keys at once: chunk by whole rows.

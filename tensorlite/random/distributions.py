@@ -527,7 +527,12 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
         >>> multinomial(np, words(0, 0, 8), p, 4, replacement=True)
         array([[2, 2, 2, 2]])
     """
-    p = probs2d.astype(xp.float64)
+    # float32 weights stay float32: every step below is exact in either precision
+    # (scaling by a power of two, floor, comparison), so the result is the same as
+    # in float64 at half the memory traffic.
+    if probs2d.dtype not in (xp.float32, xp.float64):
+        probs2d = xp.asarray(probs2d, dtype=xp.float32)  # half types widen exactly
+    p = probs2d
     rows, categories = p.shape
     if out is None:
         out = xp.empty((rows, num_samples), dtype=xp.int64)
@@ -536,8 +541,12 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
     if replacement:
         _, e = xp.frexp(p.max(axis=1, keepdims=True))
         q_bits = 63 - (categories - 1).bit_length()
-        q = xp.floor(xp.ldexp(p, q_bits - e)).astype(xp.uint64)
-        cumulative = xp.cumsum(q, axis=1, dtype=xp.uint64)
+        scaled = xp.ldexp(p, (q_bits - e).astype(xp.int32))
+        xp.floor(scaled, out=scaled)
+        # q_c < 2**Q <= 2**62 fits int64, whose conversion is faster than uint64's;
+        # the running sums (<= 2**63) need uint64.
+        cumulative = scaled.astype(xp.int64).view(xp.uint64)
+        xp.cumsum(cumulative, axis=1, dtype=xp.uint64, out=cumulative)
         x = _pairs(xp, words[: 2 * rows * num_samples]).reshape(rows, num_samples)
         target = _mulhi64(xp, x, cumulative[:, -1:])
         # First c with S_c > target: searchsorted's "right" side. One call per

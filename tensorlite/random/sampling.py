@@ -245,6 +245,22 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
     return _finish(data, input.device, dtype, False, out, "bernoulli")
 
 
+def _check_weights(rows2d, fn):
+    """Rows must be finite, non-negative and have a positive sum: two passes, no
+    float64 copy (sums of non-negative values are inf/nan exactly when an element is).
+    """
+    backend, data = rows2d._backend, rows2d._data
+    with backend.context(rows2d.device), np.errstate(invalid="ignore"):
+        lowest = float(data.min())  # value checks synchronize on cuda
+        sums = data.sum(axis=1, dtype=np.float64)
+        finite = bool(backend.xp.isfinite(sums).all())
+        positive = bool((sums > 0).all())
+    if not (lowest >= 0 and finite):
+        raise RuntimeError(f"{fn}(): probability tensor contains either `inf`, `nan` or element < 0")
+    if not positive:
+        raise RuntimeError(f"{fn}(): invalid multinomial distribution (sum of probabilities <= 0)")
+
+
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):  # noqa: A002
     """Sample category indices from each row of ``input`` (non-negative weights).
 
@@ -274,15 +290,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
                            f"categories={categories})")
     if categories == 0:
         raise RuntimeError(f"{fn}(): number of categories cannot be zero")
-    rows2d = input.reshape(-1, categories).to(_dtype.float64)
-    if not _has_values(rows2d):
-        pass
-    elif not bool(rows2d.isfinite().all()):  # value checks synchronize on cuda
-        raise RuntimeError(f"{fn}(): probability tensor contains either `inf`, `nan` or element < 0")
-    elif bool((rows2d < 0).any()):
-        raise RuntimeError(f"{fn}(): probability tensor contains either `inf`, `nan` or element < 0")
-    elif bool((rows2d.sum(1) <= 0).any()):
-        raise RuntimeError(f"{fn}(): invalid multinomial distribution (sum of probabilities <= 0)")
+    rows2d = input.reshape(-1, categories)
+    if _has_values(rows2d):
+        _check_weights(rows2d, fn)
     rows = rows2d.shape[0]
     shape = (rows, int(num_samples))
     data = _draw("multinomial", shape, _dtype.int64, input.device, generator, fn,
