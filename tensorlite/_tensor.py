@@ -217,6 +217,17 @@ class Tensor:
         return strides if dim is None else strides[_dim(dim, self.ndim, "stride")]
 
     @property
+    def data(self):
+        """This tensor's storage without the grad flag (``w.data.normal_()`` writes ``w``)."""
+        return _wrap(self._data, self._device, self._dtype)
+
+    @data.setter
+    def data(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(other).__name__}")
+        self._data, self._device, self._dtype = other._data, other._device, other._dtype
+
+    @property
     def is_leaf(self):
         return True
 

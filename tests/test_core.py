@@ -397,3 +397,11 @@ def test_threads_see_their_own_default_device():
         t.start()
         t.join()
     assert seen == ["cpu"]
+
+
+def test_data_shares_storage_without_grad_flag(device):
+    w = tl.zeros(3, device=device, requires_grad=True)
+    w.data.fill_(2.0)  # allowed: .data does not require grad
+    assert w.tolist() == [2.0, 2.0, 2.0] and w.requires_grad
+    w.data = tl.ones(2, device=device)
+    assert w.shape == (2,) and w.requires_grad

@@ -62,12 +62,12 @@ def _check_number(value, name, fn):
 
 def _calculate_fan_in_and_fan_out(tensor):
     """``(fan_in, fan_out)`` of a weight: dim 1 and dim 0, each times the receptive field."""
-    dimensions = tensor.dim()
-    if dimensions < 2:
+    shape = tensor.shape
+    if len(shape) < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer than "
                          "2 dimensions")
-    receptive_field_size = math.prod(tensor.shape[2:])
-    return tensor.size(1) * receptive_field_size, tensor.size(0) * receptive_field_size
+    receptive_field_size = math.prod(shape[2:])
+    return shape[1] * receptive_field_size, shape[0] * receptive_field_size
 
 
 def _calculate_correct_fan(tensor, mode):
