@@ -25,3 +25,17 @@ def test_quickstart_runs_and_tells_the_story():
     assert "model(randn(4, 128)).shape: tensorlite.Size([4, 10])" in out
     assert "a leaf Variable that requires grad is being used in an in-place operation" in out
     assert out.rstrip().endswith("quickstart finished")
+
+
+def test_environment_report_without_cupy():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "tensorlite"], capture_output=True, text=True,
+                         check=True).stdout
+    assert "tensorlite 0.1.0" in out and "NumPy" in out and "CUDA kernels:" in out
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        assert "CUDA available: no (CuPy is not installed" in out
+        assert "tensorlite[cuda12]" in out

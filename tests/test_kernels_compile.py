@@ -34,28 +34,7 @@ def _nvcc():
     return None
 
 
-def _nvrtc_library():
-    """Path of an NVRTC shared library, or None. Never imports CuPy."""
-    if importlib.util.find_spec("cuda") is not None:
-        try:
-            from cuda.pathfinder import load_nvidia_dynamic_lib
-
-            return load_nvidia_dynamic_lib("nvrtc").abs_path
-        except Exception:
-            pass
-    candidates = []
-    spec = importlib.util.find_spec("nvidia")
-    for base in (spec.submodule_search_locations or []) if spec else []:
-        candidates += sorted(Path(base, "cu13", "lib").glob("libnvrtc.so.*"))
-        candidates += sorted(Path(base, "cuda_nvrtc", "lib").glob("libnvrtc.so.*"))
-    for var in ("CUDA_PATH", "CUDA_HOME"):
-        root = os.environ.get(var)
-        if root:
-            candidates += sorted(Path(root, "lib64").glob("libnvrtc.so*"))
-    for c in candidates:
-        if c.is_file() and "builtins" not in c.name and ".alt." not in c.name:
-            return str(c)
-    return ctypes.util.find_library("nvrtc")
+_nvrtc_library = _cuda_random.nvrtc_library
 
 
 def nvrtc_compile(library, source, name, options):

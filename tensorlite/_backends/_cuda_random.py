@@ -27,6 +27,7 @@ starting at word ``offset`` uses exactly the words DESIGN §4.3 assigns to it.
 
 from __future__ import annotations
 
+import ctypes.util
 import functools
 import hashlib
 import importlib.util
@@ -85,6 +86,41 @@ _INSTALL_HINT = ("`pip install tensorlite[cuda12]` (CUDA 12) or `pip install ten
 
 # ---------------------------------------------------------------------------
 # Finding the sources and the headers
+
+
+def nvrtc_library():
+    """Path of an NVRTC shared library, or None. Never imports CuPy."""
+    if importlib.util.find_spec("cuda") is not None:
+        try:
+            from cuda.pathfinder import load_nvidia_dynamic_lib
+
+            return load_nvidia_dynamic_lib("nvrtc").abs_path
+        except Exception:
+            pass
+    candidates = []
+    spec = importlib.util.find_spec("nvidia")
+    for base in (spec.submodule_search_locations or []) if spec else []:
+        candidates += sorted(Path(base, "cu13", "lib").glob("libnvrtc.so.*"))
+        candidates += sorted(Path(base, "cuda_nvrtc", "lib").glob("libnvrtc.so.*"))
+    for var in ("CUDA_PATH", "CUDA_HOME"):
+        root = os.environ.get(var)
+        if root:
+            candidates += sorted(Path(root, "lib64").glob("libnvrtc.so*"))
+    for c in candidates:
+        if c.is_file() and "builtins" not in c.name and ".alt." not in c.name:
+            return str(c)
+    return ctypes.util.find_library("nvrtc")
+
+
+def describe_toolchain():
+    """One line for ``python -m tensorlite``: the headers and NVRTC found, or why not."""
+    try:
+        dirs = include_dirs()
+        headers = f"cuRAND headers in {dirs[1]}"
+    except RuntimeError as exc:
+        headers = f"cuRAND headers not found ({exc})"
+    library = nvrtc_library()
+    return f"{headers}; NVRTC: {library or 'not found'}"
 
 
 def kernel_dir():
