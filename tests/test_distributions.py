@@ -530,3 +530,14 @@ def test_randperm_uniform_over_permutations():
         counts[perm] = counts.get(perm, 0) + 1
     assert len(counts) == 24
     assert chi2(list(counts.values()), [trials / 24] * 24) < chi2_critical(23)
+
+
+def test_stable_argsort_orders_ties_by_index():
+    from tensorlite.random.distributions import stable_argsort
+
+    rng = np.random.default_rng(0)
+    distinct = rng.integers(0, 2**63, (4, 1000), dtype=np.int64).astype(np.uint64)
+    tied = rng.integers(0, 5, (4, 1000)).astype(np.float64)
+    tied[:, ::7] = np.inf
+    for keys in (distinct, tied):
+        assert np.array_equal(stable_argsort(np, keys), np.argsort(keys, axis=-1, kind="stable"))

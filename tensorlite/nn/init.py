@@ -37,6 +37,7 @@ from .._creation import empty, eye
 from .._creation import tensor as as_tensor
 from .._math import erfinv
 from .._tensor import Tensor, _wrap
+from ..random.distributions import stable_argsort
 from ..random.sampling import randint
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -673,7 +674,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         backend = tensor._backend
         with backend.context(tensor.device):
             xp = backend.xp
-            zero_rows = xp.argsort(keys._data, axis=1, kind="stable")[:, :num_zeros]
+            zero_rows = stable_argsort(xp, keys._data)[:, :num_zeros]
             zero_cols = xp.broadcast_to(xp.arange(cols)[:, None], zero_rows.shape)
         tensor[_wrap(zero_rows, tensor.device), _wrap(zero_cols, tensor.device)] = 0
     return tensor

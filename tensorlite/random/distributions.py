@@ -244,6 +244,21 @@ def _unit(xp, k, dtype, plus_one=False, out=None):
     return xp.multiply(k, ct.type(2.0 ** -_MANTISSA[dtype]), out=out, dtype=ct)
 
 
+def stable_argsort(xp, keys):
+    """``argsort(keys, axis=-1, kind="stable")``, usually several times faster.
+
+    NumPy's stable sort of 64-bit keys is a merge sort, ~10x slower than its
+    default sort. The two orders differ only where keys tie, so sort fast, look
+    for equal neighbours, and re-sort stably only then (random 64-bit keys
+    practically never tie; the +inf keys of zero weights do).
+    """
+    order = xp.argsort(keys, axis=-1)
+    ordered = xp.take_along_axis(keys, order, axis=-1)
+    if ordered.shape[-1] > 1 and bool((ordered[..., 1:] == ordered[..., :-1]).any()):
+        order = xp.argsort(keys, axis=-1, kind="stable")
+    return order
+
+
 def _finish(out, v):
     """Round the compute-precision result ``v`` once into ``out``."""
     if v is not out:
@@ -487,7 +502,7 @@ def randperm(xp, words, n, dtype=np.int64, out=None):
         array([4, 0, 3, 1, 2])
     """
     keys = _pairs(xp, words[: 2 * n])
-    order = xp.argsort(keys, kind="stable")
+    order = stable_argsort(xp, keys)
     out = _output(xp, out, n, dtype)
     out[...] = order
     return out
@@ -564,6 +579,6 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
     # 0/0, then set those keys to +inf.
     key /= xp.where(positive, -p, 1.0)
     key[~positive] = xp.inf
-    order = xp.argsort(key, axis=1, kind="stable")
+    order = stable_argsort(xp, key)
     out[...] = order[:, :num_samples]
     return out
