@@ -30,9 +30,7 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros
 def _target(device, fn):
     dev = _device.get_default_device() if device is None else _device.to_device(device, fn)
     backend = _backends.get(dev)
-    if dev.type == "cuda" or dev.index is not None:
-        dev = backend.check(dev)
-    return dev, backend
+    return backend.check(dev), backend
 
 
 def _finish(data, device, dtype, requires_grad, fn):

@@ -121,9 +121,9 @@ def tensor_repr(tensor, prefix="tensor("):
     dtype = tensor.dtype
     default = _dtype.get_default_dtype()
     suffixes = []
-    if tensor.device.type != _device.get_default_device().type:
+    if tensor.device != _device.CPU:  # PyTorch names every device but the CPU
         suffixes.append(f"device='{tensor.device}'")
-    if tensor.device.type == "meta":
+    if not tensor._backend.has_data:
         suffixes.append(f"size={tuple(tensor.shape)}")
         if dtype is not default:
             suffixes.append(f"dtype={dtype}")

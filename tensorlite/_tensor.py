@@ -210,10 +210,19 @@ class Tensor:
         return self._dtype.is_floating_point
 
     def is_contiguous(self):
+        if not self._backend.has_data:
+            return True  # meta tensors are laid out as new tensors would be
         return bool(self._data.flags.c_contiguous)
 
     def stride(self, dim=None):
-        strides = tuple(s // self._dtype.itemsize for s in self._data.strides)
+        if self._backend.has_data:
+            strides = tuple(s // self._dtype.itemsize for s in self._data.strides)
+        else:  # meta: the strides a contiguous tensor of this shape has
+            strides, step = [], 1
+            for size in reversed(self.shape):
+                strides.insert(0, step)
+                step *= max(size, 1)
+            strides = tuple(strides)
         return strides if dim is None else strides[_dim(dim, self.ndim, "stride")]
 
     @property
@@ -275,27 +284,22 @@ class Tensor:
         return values.tolist()
 
     def numpy(self, *, force=False):
-        if self.requires_grad and not force:
+        """The NumPy array behind a CPU tensor (shared memory); ``force=True`` copies
+        from any device."""
+        if force:
+            return self._host()
+        if self.requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        if self._device.type == "cuda" and not force:
-            raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use "
-                            f"Tensor.cpu() to copy the tensor to host memory first.")
-        return self._host()
+        return self._backend.numpy_view(self._data, self._device)
 
     def __array__(self, dtype=None, copy=None):
-        if self._device.type == "cuda":
-            raise TypeError(f"can't convert {self._device} device type tensor to numpy. Use "
-                            f"Tensor.cpu() to copy the tensor to host memory first.")
-        values = self._host()
+        values = self._backend.numpy_view(self._data, self._device)
         return values if dtype is None else values.astype(dtype, copy=False)
 
     @property
     def __cuda_array_interface__(self):
-        if self._device.type != "cuda":
-            raise AttributeError(f"__cuda_array_interface__ is only defined for cuda tensors, "
-                                 f"this one is on {self._device}")
-        return self._data.__cuda_array_interface__
+        return self._data.__cuda_array_interface__  # AttributeError for host arrays
 
     def __dlpack__(self, *args, **kwargs):
         return self._data.__dlpack__(*args, **kwargs)
@@ -484,8 +488,8 @@ class Tensor:
                 data = backend.astype(data, result_dtype._np)
         return _wrap(data, device, result_dtype)
 
-    def _inplace(self, other, fn, name):
-        result = self._binary(other, fn, name=name)
+    def _inplace(self, other, fn, name, out_dtype=None):
+        result = self._binary(other, fn, name=name, out_dtype=out_dtype)
         if _dtype._category(result.dtype) > _dtype._category(self._dtype):
             raise RuntimeError(f"result type {_TYPE_NAMES[result.dtype.name].removesuffix('Tensor')} "
                                f"can't be cast to the desired output type "
@@ -546,7 +550,7 @@ class Tensor:
         return self._inplace(other, lambda xp, x, y: xp.multiply(x, y), "mul_")
 
     def __itruediv__(self, other):
-        return self._inplace(other, _true_divide, "div_")
+        return self._inplace(other, _true_divide, "div_", out_dtype=_float_result)
 
     def add(self, other, *, alpha=1):
         return self + (other * alpha if alpha != 1 else other)
@@ -946,7 +950,10 @@ class Tensor:
 
     # keep the method names next to functions with the same meaning
     def masked_fill(self, mask, value):
-        return where(mask, value, self)
+        """``value`` where ``mask`` holds; keeps this tensor's dtype (as PyTorch does)."""
+        if isinstance(value, Tensor):
+            value = value.item()
+        return where(mask, value, self).to(self._dtype)
 
     def masked_fill_(self, mask, value):
         return self._write(Ellipsis, self.masked_fill(mask, value)._data)
@@ -1014,10 +1021,11 @@ def _transfer(data, src, dst, np_dtype):
     src_backend, dst_backend = _backends.get(src), _backends.get(dst)
     if src_backend is dst_backend:  # cuda:i -> cuda:j is a peer copy inside asarray
         return dst_backend.asarray(data, np_dtype, dst, True)
-    if dst.type == "meta":
+    if not dst_backend.has_data:
         return dst_backend.empty(data.shape, np_dtype, dst)
     host = src_backend.to_numpy(data)  # device -> host copy (synchronizes)
-    return dst_backend.asarray(host, np_dtype, dst, True)
+    fresh = host is not data  # a device's host copy is ours to keep: no second copy
+    return dst_backend.asarray(host, np_dtype, dst, not fresh)
 
 
 # ---- functions of several tensors ---------------------------------------------

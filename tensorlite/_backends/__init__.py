@@ -14,6 +14,9 @@ A backend is an object with:
     allocation, conversion and in-place writes (no-ops on meta);
 ``to_numpy(array) -> numpy.ndarray``
     a host copy (meta raises);
+``numpy_view(array, device)``
+    the array itself where it is a host array (``Tensor.numpy()``), else PyTorch's
+    ``TypeError``;
 ``random(kind, shape, np_dtype, seed, offset, **params)``
     the random fill of ``tensorlite.random``'s stream contract;
 ``synchronize(device)``, ``is_available()``, ``device_count()``;

@@ -67,6 +67,9 @@ class CPUBackend:
     def to_numpy(self, array):
         return array
 
+    def numpy_view(self, array, device):
+        return array  # shares memory
+
     def random(self, kind, shape, np_dtype, seed, offset, device=None, out=None, **params):
         from . import _cpu_random  # the chunked, multi-threaded fill
 

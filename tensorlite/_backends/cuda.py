@@ -136,6 +136,10 @@ class CUDABackend:
         with _cupy().cuda.Device(array.device.id):
             array[key] = value
 
+    def numpy_view(self, array, device):
+        raise TypeError(f"can't convert {device} device type tensor to numpy. Use Tensor.cpu() "
+                        f"to copy the tensor to host memory first.")
+
     def to_numpy(self, array):
         return array.get()  # device -> host copy (synchronizes)
 

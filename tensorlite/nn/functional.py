@@ -202,7 +202,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
     with backend.context(device):
         xp = backend.xp
         idx = input._data
-        if idx.size and not input.is_meta:
+        if idx.size and input._backend.has_data:
             # A value check: synchronizes on cuda, where out-of-range indices would
             # otherwise wrap around silently.
             if bool(xp.any((idx < 0) | (idx >= num))):

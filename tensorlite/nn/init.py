@@ -236,7 +236,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     if mean < a - 2 * std or mean > b + 2 * std:
         warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
                       "The distribution of values may be incorrect.", stacklevel=2)
-    if tensor.numel() == 0 or tensor.is_meta:
+    if tensor.numel() == 0 or not tensor._backend.has_data:
         return tensor
     low = 2 * _norm_cdf((a - mean) / std) - 1
     high = 2 * _norm_cdf((b - mean) / std) - 1
@@ -594,7 +594,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     gain = _check_number(gain, "gain", fn)
     if not tensor.dtype.is_floating_point:
         raise RuntimeError(f"{fn}(): expected a floating-point tensor, got {tensor.dtype}")
-    if tensor.numel() == 0 or tensor.is_meta:
+    if tensor.numel() == 0 or not tensor._backend.has_data:
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
@@ -660,7 +660,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         raise ValueError(f"{fn}(): sparsity must be in [0, 1], got {sparsity}")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    if tensor.is_meta:
+    if not tensor._backend.has_data:
         return tensor
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)

@@ -72,7 +72,7 @@ def _classify(x, name):
     """Tensors and NumPy data keep their dtype and device (NumPy is ``cpu``);
     Python numbers and nested lists are returned as ``None`` (decided later)."""
     if isinstance(x, Tensor):
-        values = None if x.device.type == "meta" else x._host()  # device -> host copy
+        values = x._host() if x._backend.has_data else None  # device -> host copy
         return _Input(values, tuple(x.shape), x.dtype._np, x.device)
     if isinstance(x, (np.ndarray, np.generic)):
         arr = np.asarray(x)
