@@ -404,3 +404,22 @@ def test_set_offset_positions_the_stream():
     for bad in (3, -4, 2**64, 1.0):
         with pytest.raises(ValueError, match="multiple of 4"):
             g.set_offset(bad)
+
+
+@pytest.mark.parametrize("bad", [
+    lambda g: tl.zeros(3).bernoulli_(tl.full((4,), 0.5), generator=g),
+    lambda g: tl.randint(0, 3, (3,), requires_grad=True, generator=g),
+    lambda g: tl.randperm(3, requires_grad=True, generator=g),
+    lambda g: tl.rand(3, out=[1, 2, 3], generator=g),
+    lambda g: tl.rand(2**42, 2**20, generator=g),
+    lambda g: tl.multinomial(tl.ones(2, 3), 1, out=3, generator=g),
+])
+def test_rejected_result_options_never_advance(bad):
+    g = tl.Generator().manual_seed(0)
+    with pytest.raises((RuntimeError, TypeError, MemoryError)):
+        bad(g)
+    assert g.offset == 0
+
+
+def test_multinomial_of_zero_rows():
+    assert tl.multinomial(tl.ones(0, 3), 1).shape == (0, 1)

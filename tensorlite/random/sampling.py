@@ -44,14 +44,16 @@ def _generator(generator, dev, fn):
 
 
 def _draw(kind, shape, dtype, dev, generator, fn, words_n=None, out=None, **params):
-    """Reserve the words for ``kind`` and fill an array of ``shape`` on ``dev``
-    (``out``, an existing array of that shape and dtype, when given)."""
+    """Reserve the words for ``kind`` and fill ``out`` (an array of ``shape`` and
+    ``dtype`` on ``dev``; allocated here, before any word is reserved, when absent)."""
     gen = _generator(generator, dev, fn)
+    backend = _backends.get(dev)
+    if out is None:
+        out = backend.empty(shape, dtype._np, dev, fn)  # a failed allocation consumes nothing
     n = math.prod(shape) if words_n is None else words_n
     count = distributions.words_needed(kind, n, dtype._np, **_word_params(kind, params))
     seed, offset = gen._reserve(count)
-    return _backends.get(dev).random(kind, shape, dtype._np, seed, offset, device=dev,
-                                     out=out, **params)
+    return backend.random(kind, shape, dtype._np, seed, offset, device=dev, out=out, **params)
 
 
 def _word_params(kind, params):
@@ -70,9 +72,23 @@ def _float_dtype(dtype, fn):
     return d
 
 
-def _finish(data, dev, dtype, requires_grad, out, fn):
+def _check_result(dtype, requires_grad, out, fn):
+    """Checks on the result's options, made before any word is drawn."""
     if requires_grad and not dtype.is_floating_point:
-        raise RuntimeError(f"{fn}(): Only Tensors of floating point dtype can require gradients")
+        raise RuntimeError(f"{fn}(): Only Tensors of floating point dtype can require "
+                           f"gradients, got {dtype}")
+    if out is not None and not isinstance(out, Tensor):
+        raise TypeError(f"{fn}(): argument 'out' must be Tensor, not {type(out).__name__}")
+
+
+def _sample(kind, shape, dtype, dev, generator, fn, requires_grad=False, out=None, **params):
+    """Validate the result options, draw, and return the tensor (or fill ``out``)."""
+    _check_result(dtype, requires_grad, out, fn)
+    data = _draw(kind, shape, dtype, dev, generator, fn, **params)
+    return _finish(data, dev, dtype, requires_grad, out)
+
+
+def _finish(data, dev, dtype, requires_grad, out):
     result = _wrap(data, dev, dtype, requires_grad)
     if out is not None:
         from .._creation import _out
@@ -104,8 +120,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     shape = _sizes(size, "rand")
     d = _float_dtype(dtype, "rand")
     dev = _target(device, "rand")
-    data = _draw("uniform", shape, d, dev, generator, "rand", low=0.0, high=1.0)
-    return _finish(data, dev, d, requires_grad, out, "rand")
+    return _sample("uniform", shape, d, dev, generator, "rand", requires_grad, out,
+                   low=0.0, high=1.0)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
@@ -119,8 +135,8 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
     shape = _sizes(size, "randn")
     d = _float_dtype(dtype, "randn")
     dev = _target(device, "randn")
-    data = _draw("normal", shape, d, dev, generator, "randn", mean=0.0, std=1.0)
-    return _finish(data, dev, d, requires_grad, out, "randn")
+    return _sample("normal", shape, d, dev, generator, "randn", requires_grad, out,
+                   mean=0.0, std=1.0)
 
 
 def _int_range(low, high, dtype, fn):
@@ -171,8 +187,8 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype, "randint")
     low, high = _int_range(low, high, d, "randint")
     dev = _target(device, "randint")
-    data = _draw("randint", shape, d, dev, generator, "randint", low=low, high=high)
-    return _finish(data, dev, d, requires_grad, out, "randint")
+    return _sample("randint", shape, d, dev, generator, "randint", requires_grad, out,
+                   low=low, high=high)
 
 
 def _Size():
@@ -196,8 +212,8 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     if n > 0 and n - 1 > _dtype_bounds(d)[1]:
         raise RuntimeError(f"randperm(): n={n} is too large for dtype {d}")
     dev = _target(device, "randperm")
-    data = _draw("randperm", (int(n),), d, dev, generator, "randperm", n=int(n))
-    return _finish(data, dev, d, requires_grad, out, "randperm")
+    return _sample("randperm", (int(n),), d, dev, generator, "randperm", requires_grad, out,
+                   n=int(n))
 
 
 def _has_values(t):
@@ -240,9 +256,8 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
         _check_probabilities(input, "bernoulli")
         probs = input.contiguous()._data
         dtype = input.dtype
-    data = _draw("bernoulli", tuple(input.shape), dtype, input.device, generator, "bernoulli",
-                 p=probs)
-    return _finish(data, input.device, dtype, False, out, "bernoulli")
+    return _sample("bernoulli", tuple(input.shape), dtype, input.device, generator,
+                   "bernoulli", out=out, p=probs)
 
 
 def _check_weights(rows2d, fn):
@@ -291,7 +306,8 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if categories == 0:
         raise RuntimeError(f"{fn}(): number of categories cannot be zero")
     rows2d = input.reshape(-1, categories)
-    if _has_values(rows2d):
+    _check_result(_dtype.int64, False, out, fn)
+    if _has_values(rows2d) and rows2d.numel():
         _check_weights(rows2d, fn)
     rows = rows2d.shape[0]
     shape = (rows, int(num_samples))
@@ -300,7 +316,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
                  replacement=bool(replacement))
     if input.ndim == 1:
         data = data.reshape(int(num_samples))
-    return _finish(data, input.device, _dtype.int64, False, out, fn)
+    return _finish(data, input.device, _dtype.int64, False, out)
 
 
 def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
@@ -325,8 +341,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         shape = _sizes(size if isinstance(size, (tuple, list)) else (size,), fn)
         d = _float_dtype(dtype, fn)
         dev = _target(device, fn)
-        data = _draw("normal", shape, d, dev, generator, fn, mean=float(mean), std=float(std))
-        return _finish(data, dev, d, requires_grad, out, fn)
+        return _sample("normal", shape, d, dev, generator, fn, requires_grad, out,
+                       mean=float(mean), std=float(std))
     from .._tensor import common_device
 
     dev = common_device((mean, std), fn)
@@ -340,8 +356,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
     d = _dtype.result_type(mean, std)
+    _check_result(d, requires_grad, out, fn)
     z = _wrap(_draw("normal", shape, d, dev, generator, fn, mean=0.0, std=1.0), dev, d)
-    return _finish((z * std + mean)._data, dev, d, requires_grad, out, fn)
+    return _finish((z * std + mean)._data, dev, d, requires_grad, out)
 
 
 # ---- like --------------------------------------------------------------------------------
@@ -459,6 +476,13 @@ def bernoulli_(self, p=0.5, *, generator=None):
         from .._tensor import common_device
 
         common_device((self, p), fn)
+        try:
+            fits = np.broadcast_shapes(tuple(p.shape), tuple(self.shape)) == tuple(self.shape)
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"{fn}(): p of shape {tuple(p.shape)} is not broadcastable to "
+                               f"the tensor's shape {tuple(self.shape)}")
         _check_probabilities(p, fn)
         probs = p._data  # broadcast chunk by chunk by the fill
     else:
