@@ -76,9 +76,21 @@ def _parse_python_data(data, fn):
     if array is None or array.dtype.kind not in "biufc":
         _check_nested(data, fn)
         _dtype.infer_dtype(data, fn)  # raises for strings, None and objects
-        raise TypeError(f"{fn}(): could not convert {type(data).__name__} data to a tensor "
-                        f"(values out of the 64-bit range?)")
+        array = None
+    if array is None or array.dtype.kind == "u":  # NumPy's uint64 holds ints >= 2**63
+        raise ValueError(f"{fn}(): Overflow when unpacking long long: {data!r:.80} has an "
+                         f"integer outside the int64 range")
     return array, _dtype.for_python_data(array.dtype.kind)
+
+
+def _check_int_range(values, target, fn):
+    """Python ints that do not fit an integer dtype are an error (PyTorch's rule)."""
+    if target.is_floating_point or target.is_complex or target is _dtype.bool:
+        return
+    info = np.iinfo(target._np)
+    if values.min() < info.min or values.max() > info.max:
+        raise RuntimeError(f"{fn}(): value cannot be converted to type {target.name} without "
+                           f"overflow")
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
@@ -133,6 +145,8 @@ def _from_data(data, dtype, device, requires_grad, copy, fn):
     if owner is None and not isinstance(data, (np.ndarray, np.generic)):
         data, inferred = _parse_python_data(data, fn)
         copy = False  # the parsed array is already a fresh copy
+        if target is not None and data.dtype.kind == "i" and data.size:
+            _check_int_range(data, target, fn)
     else:
         inferred = None
     target = target or inferred or _dtype.infer_dtype(data, fn)

@@ -38,6 +38,13 @@ class Size(tuple):
 
     __str__ = __repr__
 
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return Size(item) if isinstance(key, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
     def numel(self):
         n = 1
         for s in self:
@@ -468,7 +475,7 @@ class Tensor:
     def _binary(self, other, fn, reverse=False, out_dtype=None, name="op"):
         a, b = (other, self) if reverse else (self, other)
         if not isinstance(other, (Tensor, numbers.Number, np.generic)):
-            if isinstance(other, (np.ndarray, list, tuple)):
+            if isinstance(other, np.ndarray):
                 from ._creation import tensor as _tensor
 
                 other = _tensor(other, device=self._device)
@@ -733,7 +740,7 @@ class Tensor:
     # ---- reductions ------------------------------------------------------------
     def _reduce(self, fn, dim, keepdim, dtype=None, name="reduce"):
         axis = None
-        if dim is not None:
+        if dim is not None and dim != () and dim != []:  # an empty dim list reduces all
             dims = dim if isinstance(dim, (tuple, list)) else (dim,)
             axis = tuple(_dim(d, self.ndim, name) for d in dims)
             if self.ndim == 0:
@@ -855,7 +862,16 @@ class Tensor:
         if len(shape) == 1 and isinstance(shape[0], (_dtype.dtype,)):
             return self._view(lambda xp, x: x.view(shape[0]._np))
         shape = _shape_arg(shape, self.numel(), "view")
-        return self._view(lambda xp, x: x.reshape(shape))
+
+        def no_copy(xp, x):
+            try:
+                return xp.reshape(x, shape, copy=False)
+            except ValueError:
+                raise RuntimeError("view size is not compatible with input tensor's size and "
+                                   "stride (at least one dimension spans across two contiguous "
+                                   "subspaces). Use .reshape(...) instead.") from None
+
+        return self._view(no_copy)
 
     def view_as(self, other):
         return self.view(other.shape)

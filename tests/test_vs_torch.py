@@ -95,3 +95,39 @@ def test_errors_match_torch_types(expr):
     if exp_type.__module__.startswith("torch"):
         exp_type = next(t for t in exp_type.__mro__ if t.__module__ == "builtins")
     assert issubclass(got.type, exp_type), (got.type, exp_type, str(got.value))
+
+
+MORE_CASES = [
+    "X.tensor([1, 2], dtype=X.uint8) * -1", "X.tensor([1, 2], dtype=X.int8) + 1000",
+    "X.tensor([1.7, -1.7], dtype=X.int64)",
+    "X.zeros(2, 3).sum(dim=())", "X.tensor([1, 2]).masked_fill(X.tensor([True, False]), 0.5)",
+]
+
+
+@pytest.mark.parametrize("expr", MORE_CASES)
+def test_more_matches(expr):
+    expected = repr(eval(expr, {"X": torch})).replace("torch.", "tensorlite.")
+    assert repr(eval(expr, {"X": tl})) == expected
+
+
+@pytest.mark.parametrize("expr", [
+    "X.tensor(2**63)", "X.ones(2, 3).t().view(6)", "X.tensor([300, -1], dtype=X.uint8)", "X.tensor([1, 2]) + [1, 2]",
+])
+def test_more_errors(expr):
+    with pytest.raises(Exception) as expected:
+        eval(expr, {"X": torch})
+    with pytest.raises(expected.type):
+        eval(expr, {"X": tl})
+
+
+def test_inplace_int_divide_raises_like_torch():
+    a = tl.tensor([3, 4])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        a /= 2
+    assert a.tolist() == [3, 4]
+
+
+def test_size_slices_stay_sizes():
+    s = tl.zeros(2, 3, 4).shape
+    assert repr(s[1:]) == "tensorlite.Size([3, 4])" and repr(s + (5,)) == "tensorlite.Size([2, 3, 4, 5])"
+    assert s[0] == 2

@@ -29,7 +29,9 @@ def host_array(data, np_dtype):
     if np_dtype in _HALF:
         arr = np.array(data, dtype=np.float32 if not _is_float64(data) else np.float64)
         return astype(arr, np_dtype)
-    return np.array(data, dtype=np_dtype)
+    # parse, then cast: integers wrap modulo 2**bits as in PyTorch (uint8 * -1 is 255),
+    # where NumPy 2 refuses out-of-range Python ints
+    return np.array(data).astype(np_dtype, copy=False)
 
 
 def _is_float64(data):
