@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..random import distributions as _dist
+
 __all__ = [
     "ENTRY_POINTS",
     "FAMILIES",
@@ -373,9 +375,8 @@ def _suffix(dtype):
 
 
 def _randint_words(r):
-    """Words per element for randint over ``r`` values (DESIGN §4.3): one when
-    ``r <= 2**16`` or ``r`` is a power of two ``<= 2**32``, else two."""
-    return 1 if r <= 2**16 or (r <= 2**32 and r & (r - 1) == 0) else 2
+    """Words per element for randint over ``r`` values (DESIGN §4.3)."""
+    return 1 if _dist.one_word_randint(r) else 2
 
 
 def _check_state(seed, offset):
@@ -525,20 +526,9 @@ def _bernoulli(flat, shape, n, p, state, launch):
 
 
 def quantized_prefix_sums(probs2d, xp):
-    """Exact uint64 prefix sums of each row's quantized weights (DESIGN §4.3).
-
-    With ``e`` the binary exponent of the row maximum (``frexp``) and
-    ``Q = 63 - ceil(log2 C)``: ``q_c = floor(p_c * 2**(Q - e))`` (``ldexp``,
-    an exact power-of-two scaling) and ``S_c = q_0 + ... + q_c``, which is at
-    most ``2**63``. ``xp`` is ``numpy`` or ``cupy``; rows must have a positive
-    maximum (validated by the caller).
-    """
-    p = probs2d.astype(xp.float64)
-    categories = p.shape[-1]
-    q_bits = 63 - (categories - 1).bit_length()  # 63 - ceil(log2 C)
-    _, e = xp.frexp(p.max(axis=-1, keepdims=True))
-    q = xp.floor(xp.ldexp(p, (q_bits - e).astype(xp.int32))).astype(xp.uint64)
-    return xp.cumsum(q, axis=-1, dtype=xp.uint64)
+    """The exact prefix sums of DESIGN §4.3, in float64 on the device (same integers
+    as the CPU's: see ``distributions.quantized_prefix_sums``)."""
+    return _dist.quantized_prefix_sums(xp, probs2d.astype(xp.float64))
 
 
 def multinomial(probs, num_samples, replacement, seed, offset, *, out=None,

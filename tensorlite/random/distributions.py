@@ -49,7 +49,7 @@ _FLOATS = (_F16, _BF16, _F32, _F64)
 
 # Significand bits (the implicit bit included) of each floating dtype: the
 # uniform of a float dtype keeps that many top bits of its word.
-_MANTISSA = {_F16: 11, _BF16: 8, _F32: 24, _F64: 53}
+MANTISSA_BITS = {_F16: 11, _BF16: 8, _F32: 24, _F64: 53}
 
 _TWO_PI = 2.0 * math.pi
 
@@ -58,7 +58,7 @@ _TWO_PI = 2.0 * math.pi
 # Word accounting
 
 
-def _one_word_randint(r):
+def one_word_randint(r):
     """Whether ``randint`` over ``r`` values uses one word per element.
 
     ``(W * r) >> 32`` is exactly uniform when ``r`` is a power of two and
@@ -101,7 +101,7 @@ def words_needed(kind, n, dtype, **params):
     if kind == "normal":
         return 2 * wide * ((n + 1) // 2)
     if kind == "randint":
-        return n if _one_word_randint(params["high"] - params["low"]) else 2 * n
+        return n if one_word_randint(params["high"] - params["low"]) else 2 * n
     if kind == "bernoulli":
         return n
     if kind == "randperm":
@@ -126,8 +126,8 @@ def random_range(dtype):
         (0, 128)
     """
     dtype = np.dtype(dtype)
-    if dtype in _MANTISSA:
-        return 0, 2 ** _MANTISSA[dtype] + 1
+    if dtype in MANTISSA_BITS:
+        return 0, 2 ** MANTISSA_BITS[dtype] + 1
     if dtype == np.bool_:
         return 0, 2
     if dtype.kind in "iu":
@@ -223,7 +223,7 @@ def _top_bits(xp, words, dtype):
         k = _pairs(xp, words)
         k >>= xp.uint64(11)
         return k
-    words >>= xp.uint32(32 - _MANTISSA[dtype])
+    words >>= xp.uint32(32 - MANTISSA_BITS[dtype])
     return words
 
 
@@ -241,7 +241,7 @@ def _unit(xp, k, dtype, plus_one=False, out=None):
     ct = _compute_dtype(dtype)
     if out is None or out.dtype != ct:
         out = k.view(ct)
-    return xp.multiply(k, ct.type(2.0 ** -_MANTISSA[dtype]), out=out, dtype=ct)
+    return xp.multiply(k, ct.type(2.0 ** -MANTISSA_BITS[dtype]), out=out, dtype=ct)
 
 
 def stable_argsort(xp, keys):
@@ -315,7 +315,7 @@ def uniform(xp, words, dtype, low=0.0, high=1.0, out=None):
     _finish(out, u)
     # Rounding is monotonic, so only the largest u can reach b; test it once
     # instead of scanning the output.
-    u_max = np.array(1.0 - 2.0 ** -_MANTISSA[dtype], ct)
+    u_max = np.array(1.0 - 2.0 ** -MANTISSA_BITS[dtype], ct)
     v_max = (u_max * d + a).astype(dtype)
     if d > 0 and v_max >= b:
         xp.minimum(out, _largest_below(b, dtype), out=out)
@@ -364,7 +364,7 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
     xp.sqrt(r, out=r)
     # With u2 = k * 2**-bits, (2π * 2**-bits) * k rounds the same real number
     # as 2π * u2 (the power-of-two scale is exact), in one multiply.
-    two_pi_scaled = ct.type(_TWO_PI) * ct.type(2.0 ** -_MANTISSA[ct])
+    two_pi_scaled = ct.type(_TWO_PI) * ct.type(2.0 ** -MANTISSA_BITS[ct])
     theta = xp.multiply(k[1::2], two_pi_scaled, dtype=ct)
     # Interleave z into the output, or into k's memory, now free.
     z = out if out.dtype == ct else k.view(ct)[:n]
@@ -435,7 +435,7 @@ def randint(xp, words, n, low, high, dtype, out=None):
     out = _output(xp, out, n, dtype)
     # A 64-bit integer output holds k's bits directly: work in its memory.
     k_out = out.view(xp.uint64) if dtype.itemsize == 8 and dtype.kind in "iu" else None
-    if _one_word_randint(r):
+    if one_word_randint(r):
         # W < 2**32 and r <= 2**32, so W * r fits in 64 bits.
         k = xp.multiply(words[:n], xp.uint64(r), out=k_out, dtype=xp.uint64)
         k >>= xp.uint64(32)
@@ -508,6 +508,30 @@ def randperm(xp, words, n, dtype=np.int64, out=None):
     return out
 
 
+def quantized_prefix_sums(xp, probs2d):
+    """Exact uint64 prefix sums of each row's quantized weights.
+
+    With ``e`` the binary exponent of the row maximum (``frexp``) and
+    ``Q = 63 - ceil(log2 C)``: ``q_c = floor(p_c * 2**(Q - e))`` (``ldexp``, an
+    exact power-of-two scaling, so float32 and float64 weights give the same
+    integers) and ``S_c = q_0 + ... + q_c <= 2**63``. Rows must have a positive
+    maximum (the public API checks).
+
+    Example:
+        >>> quantized_prefix_sums(np, np.array([[1.0, 1.0, 2.0]]))[0].tolist()
+        [576460752303423488, 1152921504606846976, 2305843009213693952]
+    """
+    q_bits = 63 - (probs2d.shape[-1] - 1).bit_length()
+    _, e = xp.frexp(probs2d.max(axis=-1, keepdims=True))
+    scaled = xp.ldexp(probs2d, (q_bits - e).astype(xp.int32))
+    xp.floor(scaled, out=scaled)
+    # q_c < 2**Q <= 2**62 fits int64, whose conversion is faster than uint64's;
+    # the running sums (<= 2**63) need uint64.
+    cumulative = scaled.astype(xp.int64).view(xp.uint64)
+    xp.cumsum(cumulative, axis=-1, dtype=xp.uint64, out=cumulative)
+    return cumulative
+
+
 def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
     """Category indices drawn from each row of weights — ``multinomial``.
 
@@ -554,14 +578,7 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
     if rows == 0 or num_samples == 0:
         return out
     if replacement:
-        _, e = xp.frexp(p.max(axis=1, keepdims=True))
-        q_bits = 63 - (categories - 1).bit_length()
-        scaled = xp.ldexp(p, (q_bits - e).astype(xp.int32))
-        xp.floor(scaled, out=scaled)
-        # q_c < 2**Q <= 2**62 fits int64, whose conversion is faster than uint64's;
-        # the running sums (<= 2**63) need uint64.
-        cumulative = scaled.astype(xp.int64).view(xp.uint64)
-        xp.cumsum(cumulative, axis=1, dtype=xp.uint64, out=cumulative)
+        cumulative = quantized_prefix_sums(xp, p)
         x = _pairs(xp, words[: 2 * rows * num_samples]).reshape(rows, num_samples)
         target = _mulhi64(xp, x, cumulative[:, -1:])
         # First c with S_c > target: searchsorted's "right" side. One call per

@@ -20,6 +20,7 @@ import numbers
 import numpy as np
 
 from .. import _backends, _device, _dtype
+from .._creation import _target as _creation_target
 from .._tensor import Tensor, _sizes, _wrap
 from . import distributions
 from .generator import Generator, default_for
@@ -30,8 +31,7 @@ __all__ = ["rand", "randn", "randint", "randperm", "bernoulli", "multinomial", "
 
 # ---- shared steps ----------------------------------------------------------------------
 def _target(device, fn):
-    dev = _device.to_device(device, fn)
-    return _backends.get(dev).check(dev)
+    return _creation_target(device, fn)[0]
 
 
 def _generator(generator, dev, fn):
@@ -159,7 +159,7 @@ def _dtype_bounds(dtype):
     if dtype is _dtype.bool:
         return 0, 1
     if dtype.is_floating_point:
-        limit = 2 ** {"float16": 11, "bfloat16": 8, "float32": 24, "float64": 53}[dtype.name]
+        limit = 2 ** distributions.MANTISSA_BITS[dtype._np]
         return -limit, limit
     info = np.iinfo(dtype._np)
     return int(info.min), int(info.max)
