@@ -62,52 +62,45 @@ class _Formatter:
         return " " * (self.max_width - len(text)) + text
 
 
-def _summarized(values):
-    """The edge items PyTorch shows of a summarized array (used for the widths)."""
-    if values.ndim == 0:
-        return values
-    if values.ndim == 1:
-        if values.shape[0] > 2 * EDGEITEMS:
-            return np.concatenate([values[:EDGEITEMS], values[-EDGEITEMS:]])
-        return values
-    if values.shape[0] > 2 * EDGEITEMS:
-        rows = [_summarized(values[i]) for i in range(EDGEITEMS)]
-        rows += [_summarized(values[i]) for i in range(len(values) - EDGEITEMS, len(values))]
-    else:
-        rows = [_summarized(v) for v in values]
-    return np.stack(rows)
+def _edges(xp, values):
+    """Keep only the first and last ``EDGEITEMS`` along every long axis: what a
+    summarized repr shows (and all a device -> host copy needs to move)."""
+    for axis, size in enumerate(values.shape):
+        if size > 2 * EDGEITEMS:
+            keep = list(range(EDGEITEMS)) + list(range(size - EDGEITEMS, size))
+            values = xp.take(values, xp.asarray(keep), axis=axis)
+    return values
 
 
-def _vector(values, indent, summarize, fmt):
+def _vector(values, indent, cut, fmt):
+    """One row; ``cut`` means the row was summarized to its edge items."""
     per_line = max(1, (LINEWIDTH - indent) // (fmt.max_width + 2))
-    items = values.tolist()
-    if summarize and len(items) > 2 * EDGEITEMS:
-        data = [fmt.format(v) for v in items[:EDGEITEMS]] + [" ..."]
-        data += [fmt.format(v) for v in items[-EDGEITEMS:]]
-    else:
-        data = [fmt.format(v) for v in items]
+    data = [fmt.format(v) for v in values.tolist()]
+    if cut:
+        data = data[:EDGEITEMS] + [" ..."] + data[EDGEITEMS:]
     lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
     return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
 
 
-def _nested(values, indent, summarize, fmt):
+def _nested(values, indent, full_shape, summarize, fmt):
     if values.ndim == 0:
         return fmt.format(values.item())
+    cut = summarize and full_shape[0] > 2 * EDGEITEMS
     if values.ndim == 1:
-        return _vector(values, indent, summarize, fmt)
-    n = values.shape[0]
-    if summarize and n > 2 * EDGEITEMS:
-        parts = [_nested(values[i], indent + 1, summarize, fmt) for i in range(EDGEITEMS)]
-        parts += ["..."]
-        parts += [_nested(values[i], indent + 1, summarize, fmt) for i in range(n - EDGEITEMS, n)]
-    else:
-        parts = [_nested(values[i], indent + 1, summarize, fmt) for i in range(n)]
+        return _vector(values, indent, cut, fmt)
+    parts = [_nested(v, indent + 1, full_shape[1:], summarize, fmt) for v in values]
+    if cut:
+        parts = parts[:EDGEITEMS] + ["..."] + parts[EDGEITEMS:]
     sep = "," + "\n" * (values.ndim - 1) + " " * (indent + 1)
     return "[" + sep.join(parts) + "]"
 
 
-def _host_values(tensor):
-    values = tensor._backend.to_numpy(tensor._data)  # device -> host copy for printing
+def _host_values(tensor, summarize):
+    data = tensor._data
+    if summarize:
+        with tensor._backend.context(tensor.device):
+            data = _edges(tensor._backend.xp, data)
+    values = tensor._backend.to_numpy(data)  # device -> host copy for printing
     if tensor.dtype.is_floating_point and values.dtype.itemsize < 4:
         values = values.astype(np.float32)  # half types print through float32
     return values
@@ -137,10 +130,10 @@ def tensor_repr(tensor, prefix="tensor("):
     else:
         if dtype not in (default, _dtype.int64, _dtype.bool):
             suffixes.append(f"dtype={dtype}")
-        values = _host_values(tensor)
-        summarize = values.size > THRESHOLD
-        fmt = _Formatter(_summarized(values) if summarize else values, dtype.is_floating_point)
-        body = _nested(values, indent, summarize, fmt)
+        summarize = tensor.numel() > THRESHOLD
+        values = _host_values(tensor, summarize)
+        fmt = _Formatter(values, dtype.is_floating_point)
+        body = _nested(values, indent, tuple(tensor.shape), summarize, fmt)
     if tensor.requires_grad:
         suffixes.append("requires_grad=True")
     return _with_suffixes(prefix + body, suffixes, indent)
