@@ -191,8 +191,10 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
             tasks = [(r, r + 1, j, min(j + chunk, num_samples))
                      for r in range(rows) for j in range(0, num_samples, chunk)]
         else:
-            # a row's cost is its quantization (C) plus its samples: balance both
-            step = max(1, chunk // max(num_samples, categories))
+            # A row costs its quantization (C) plus its samples; tasks of ~4 chunks of
+            # work amortize the per-row searches, yet leave two tasks per thread.
+            per_row = max(num_samples, categories)
+            step = max(1, min(4 * chunk // per_row, -(-rows // (2 * (os.cpu_count() or 1)))))
             tasks = [(r, min(r + step, rows), 0, num_samples) for r in range(0, rows, step)]
     else:
         # Each row needs all its C keys at once: chunk by whole rows.

@@ -584,7 +584,7 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
         # First c with S_c > target: searchsorted's "right" side. One call per
         # row (rows are independent and each row's search is vectorized).
         for r in range(rows):
-            out[r] = xp.searchsorted(cumulative[r], target[r], side="right")
+            out[r] = cumulative[r].searchsorted(target[r], side="right")
         return out
     x = _pairs(xp, words[: 2 * rows * categories]).reshape(rows, categories)
     x >>= xp.uint64(11)
