@@ -290,24 +290,191 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 
 
 # ---- ranges ------------------------------------------------------------------------------
+# arange, linspace and logspace follow PyTorch's CPU rules (ATen's RangeFactories): the
+# arguments are first converted to the output dtype or its accumulate type (floats become
+# integers by truncation, out-of-range values are errors), arange's length is
+# ceil((end - start) / step) (int64: from the truncated bounds), linspace meets both ends
+# exactly by filling its second half backwards from `end`, integers compute in int64 or
+# float64 and truncate. Floating values are start + step * i rounded once from float64:
+# PyTorch's own last bit depends on its CPU's SIMD width, its thread count and compiler FMA
+# contraction, so results agree with it to within two units in the last place of the
+# range's largest magnitude (tests compare with that tolerance, and exactly for integers).
+
+# digits, largest finite value, exponent of the smallest normal value
+_FLOAT_INFO = {"float16": (11, 65504.0, -14), "bfloat16": (8, 3.3895313892515355e38, -126),
+               "float32": (24, 3.4028234663852886e38, -126),
+               "float64": (53, 1.7976931348623157e308, -1022)}
+_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+            "float32": "float", "float64": "double"}
+
+
 def _number(x, name, fn):
     if isinstance(x, Tensor):
         x = x.item()
-    if isinstance(x, bool) or not isinstance(x, (numbers.Real, np.number)):
+    if not isinstance(x, (numbers.Real, np.number)):
         raise TypeError(f"{fn}(): argument '{name}' must be a number, got {x!r}")
     return x
 
 
-def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
-    """Values ``start, start + step, ...`` up to but excluding ``end``.
+def _check_kind(d, fn, complex_ok):
+    if d == _dtype.bool or (d.is_complex and not complex_ok):
+        name = {"bool": "Bool", "complex64": "ComplexFloat"}.get(d.name, "ComplexDouble")
+        raise NotImplementedError(f"\"{fn}_cpu\" not implemented for '{name}'")
 
-    The length is ``ceil((end - start) / step)``; element ``i`` is ``start + i * step``
-    computed in float64 (exact integers for int64). The dtype is int64 when every
-    argument is an int, else the default float dtype.
+
+def _scalar_to(x, np_dtype):
+    """``x`` converted as c10's checked ``Scalar::to<T>``: a Python int for integer dtypes
+    (floats truncated toward zero), else a float rounded to the dtype (half types through
+    float32). Out-of-range values raise PyTorch's error; uint8 takes ints down to -255
+    modulo 256 (c10 lets negative ints wrap)."""
+    dt = np.dtype(np_dtype)
+    error = RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without "
+                         f"overflow")
+    if dt.kind in "iu":
+        info = np.iinfo(dt)
+        if not isinstance(x, (numbers.Integral, np.integer)):
+            if not info.min <= float(x) <= info.max:  # also NaN
+                raise error
+            return int(x)
+        if dt.kind == "u" and -info.max <= x < 0:
+            return int(x) % (info.max + 1)
+        if not info.min <= x <= info.max:
+            raise error
+        return int(x)
+    x = float(x)
+    if math.isfinite(x) and abs(x) > _FLOAT_INFO[dt.name][1]:
+        raise error
+    return float(np.array(x, np.float32 if dt.itemsize == 2 else dt).astype(dt))
+
+
+def _round(x, np_dtype):
+    """A float32 result (or float64 array ``x``) stored in ``np_dtype``, back as float64:
+    c10's half types compute in float32 and round every result to their own precision."""
+    return x.astype(np.float32).astype(np_dtype).astype(np.float64)
+
+
+def _arange_size(start, end, step, np_dtype):
+    """PyTorch's length: ``ceil((end - start) / step)`` in float64, except for int64, where
+    the truncated bounds give ``(end - start + step - sign(step)) / step`` (C division)."""
+    ds, de, dstep = float(start), float(end), float(step)
+    if not (dstep > 0 or dstep < 0):
+        raise RuntimeError("arange(): step must be nonzero")
+    if not (math.isfinite(ds) and math.isfinite(de)):
+        raise RuntimeError(f"arange(): unsupported range: {ds:g} -> {de:g}")
+    if not ((dstep > 0 and de >= ds) or (dstep < 0 and de <= ds)):
+        raise RuntimeError("arange(): upper bound and lower bound inconsistent with step sign")
+    if np.dtype(np_dtype) == np.int64:
+        s, e, st = (_scalar_to(v, np.int64) for v in (start, end, step))
+        if st == 0:
+            raise ValueError("arange(): step must be nonzero")
+        return abs(e - s + st - (1 if st > 0 else -1)) // abs(st)
+    ratio = (de - ds) / dstep
+    if not -1 < ratio <= 2.0**63:
+        raise RuntimeError("arange(): invalid size, possible overflow?")
+    return math.ceil(ratio)
+
+
+def _arange_data(start, step, n, np_dtype, backend):
+    """Element ``i`` is ``start + step * i``: in int64 (wrapped into the dtype, as C++
+    does) for integer dtypes, else in float64 from the arguments in the accumulate type
+    (float32 for the half types, as PyTorch's), rounded once to the dtype."""
+    xp, dt = backend.xp, np.dtype(np_dtype)
+    if dt.kind in "iu":
+        s, st = _scalar_to(start, np.int64), _scalar_to(step, np.int64)
+        data = xp.arange(n, dtype=np.int64)
+        if st != 1:
+            data *= st
+        if s:
+            data += s
+        return data.astype(dt, copy=False)
+    acc = np.float32 if dt.itemsize == 2 else np.float64
+    s, st = float(_scalar_to(start, acc)), float(_scalar_to(step, acc))
+    # (+ s also turns the -0.0 of 0 * negative step into 0.0, as PyTorch has it)
+    return _by_chunks(n, dt, backend, lambda a, b: xp.arange(a, b, dtype=np.float64) * st + s)
+
+
+def _by_chunks(n, np_dtype, backend, values):
+    """An array of ``n`` elements whose slice ``[a:b]`` is ``values(a, b)`` (float64),
+    rounded to ``np_dtype``: made in pieces that stay in the CPU cache, several times
+    faster than whole-array float64 passes."""
+    out = backend.xp.empty(n, dtype=np_dtype)
+    for a in range(0, n, _CHUNK):
+        b = min(a + _CHUNK, n)
+        out[a:b] = backend.astype(values(a, b), np_dtype)
+    return out
+
+
+_CHUNK = 1 << 16
+
+
+def _linspace_data(start, end, steps, np_dtype, device, backend):
+    """PyTorch's linspace kernel: with ``step = (end - start) / (steps - 1)``, element ``i``
+    is ``start + step * i`` below ``steps // 2`` and ``end - step * (steps - 1 - i)`` from
+    there on. Integers compute in float64 and truncate; float32 rounds each value once
+    (its products are exact in float64); c10's half types round every operation."""
+    xp, dt = backend.xp, np.dtype(np_dtype)
+    s, e = _scalar_to(start, dt), _scalar_to(end, dt)
+    half, last = steps // 2, steps - 1
+    in_float64 = dt.kind in "iu" or dt == np.float64
+    if in_float64:
+        s, e = float(s), float(e)
+        step = (e - s) / last
+    else:  # (end - start) and the division each round to the dtype
+        step = float(_round(_round(np.float64(e - s), dt) / _round(np.float64(last), dt), dt))
+
+    def piece(idx, first):
+        """The values at ``idx``: ``i`` in the first half, ``steps - 1 - i`` in the second."""
+        if in_float64:
+            return s + step * idx if first else e - step * idx
+        if dt != np.float32 or steps > 2**24:
+            idx = _round(idx, dt)  # c10 converts the index to the dtype
+        prod = step * idx  # exact in float64
+        if dt != np.float32:
+            prod = _round(prod, dt)  # c10::Half * c10::Half rounds; float32 fuses
+        return (s + prod if first else e - prod).astype(np.float32)
+
+    def values(a, b):  # element i < half counts up from start, the rest down from end
+        if b <= half:
+            return piece(xp.arange(a, b, dtype=np.float64), True)
+        if a >= half:
+            return piece(xp.arange(last - a, last - b, -1, dtype=np.float64), False)
+        return xp.concatenate([values(a, half), values(half, b)])
+
+    return _by_chunks(steps, dt, backend, values)
+
+
+def _logspace_data(start, end, steps, base, np_dtype, device, backend):
+    """PyTorch's logspace loop: ``base ** (start + step * i)`` below ``steps // 2`` and
+    ``base ** (end - step * (steps - 1 - i))`` after, with ``start`` and ``end`` in the
+    dtype, ``step = double(end - start) / (steps - 1)`` and the exponents in float64. This
+    the powers are computed in float64 and rounded to the dtype."""
+    dt = np.dtype(np_dtype)
+    s, e = _scalar_to(start, dt), _scalar_to(end, dt)
+    diff = e - s  # in the dtype: float32 and the half types round it
+    if dt.kind not in "iu" and dt.itemsize <= 4:
+        diff = float(_round(np.float64(diff), dt))
+    step = float(diff) / (steps - 1)
+    half = steps // 2
+    xp = backend.xp
+    exponents = xp.concatenate([s + step * xp.arange(half, dtype=np.float64),
+                                e - step * xp.arange(steps - 1 - half, -1, -1, dtype=np.float64)])
+    return backend.astype(xp.power(np.float64(base), exponents), dt)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None):
+    """Values from ``start`` up to but excluding ``end``, ``step`` apart.
+
+    The length is ``ceil((end - start) / step)`` (for int64 the bounds are truncated to
+    integers first, as PyTorch does). Element ``i`` is ``start + step * i``: in int64 for
+    integer dtypes, else in float64 rounded once to the dtype. The dtype is int64 when
+    every argument is an int, else the default float dtype.
 
     >>> import tensorlite as tl
     >>> tl.arange(5)
     tensor([0, 1, 2, 3, 4])
+    >>> tl.arange(1.5, 10.5, 2.5, dtype=tl.long)
+    tensor([1, 3, 5, 7, 9])
     """
     if end is None:
         start, end = 0, start
@@ -315,54 +482,47 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
                         ((start, "start"), (end, "end"), (step, "step")))
     all_int = all(isinstance(v, (numbers.Integral, np.integer)) for v in (start, end, step))
     d = _dtype_or(dtype, _dtype.int64 if all_int else _dtype.get_default_dtype(), "arange")
-    for v in (start, end):
-        if not math.isfinite(v):
-            raise RuntimeError(f"arange(): unsupported range: {start} -> {end}")
-    if step == 0:
-        raise RuntimeError("arange(): step must be nonzero")
-    if (end - start) * step < 0:
-        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step "
-                           f"sign (start={start}, end={end}, step={step})")
-    n = (end - start + step - (1 if step > 0 else -1)) // step if all_int else \
-        math.ceil((float(end) - float(start)) / float(step))
-    n = max(int(n), 0)
+    _check_kind(d, "arange", complex_ok=False)
+    n = _arange_size(start, end, step, d._np)
     dev, backend = _target(device, "arange")
-    xp = backend.xp
-    with backend.context(dev):
-        if all_int and not d.is_floating_point:
-            data = xp.arange(start, start + n * step, step, dtype=d._np)[:n]
-        else:
-            data = xp.arange(n, dtype=np.float64)
-            data *= float(step)
-            data += float(start)
-            data = backend.astype(data, d._np)
+    if not backend.has_data:
+        data = backend.empty((n,), d._np, dev, "arange")
+    else:
+        with backend.context(dev), np.errstate(over="ignore", invalid="ignore"):
+            data = _arange_data(start, step, n, d._np, backend)
     return _out(_finish(data, dev, d, requires_grad, "arange"), out)
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False, out=None):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
 
-    With ``h = (end - start) / (steps - 1)``, element ``i`` is ``start + i * h`` in the
-    first half and ``end - (steps - 1 - i) * h`` in the second, so both endpoints are
-    exact (PyTorch's rule), computed in the output precision (float64 for integers).
+    With ``h = (end - start) / (steps - 1)``, element ``i`` is ``start + i * h`` for
+    ``i < steps // 2`` and ``end - (steps - 1 - i) * h`` after, so both ends are exact
+    (PyTorch's rule); integers compute in float64 and truncate toward zero. ``start`` and
+    ``end`` are converted to the dtype first.
 
     >>> import tensorlite as tl
     >>> tl.linspace(-1.0, 1.0, steps=5)
     tensor([-1.0000, -0.5000,  0.0000,  0.5000,  1.0000])
+    >>> tl.linspace(-7, 3.3, 3, dtype=tl.long)
+    tensor([-7, -2,  3])
     """
     return _out(_spaced(start, end, steps, None, dtype, device, requires_grad, "linspace"), out)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False,
              out=None):
-    """``base ** linspace(start, end, steps)``.
+    """``base ** x`` for ``x`` in ``linspace(start, end, steps)``.
+
+    The exponents follow linspace's rule in float64 from ``start`` and ``end`` converted to
+    the dtype; the powers are C's ``pow`` in float64, converted to the dtype.
 
     >>> import tensorlite as tl
     >>> tl.logspace(0, 2, steps=3)
     tensor([  1.,  10., 100.])
     """
-    return _out(_spaced(start, end, steps, _number(base, "base", "logspace"), dtype, device,
-                        requires_grad, "logspace"), out)
+    return _out(_spaced(start, end, steps, float(_number(base, "base", "logspace")), dtype,
+                        device, requires_grad, "logspace"), out)
 
 
 def _spaced(start, end, steps, base, dtype, device, requires_grad, fn):
@@ -374,24 +534,23 @@ def _spaced(start, end, steps, base, dtype, device, requires_grad, fn):
     if steps < 0:
         raise RuntimeError(f"{fn}(): number of steps must be non-negative, got {steps}")
     d = _dtype_or(dtype, _dtype.get_default_dtype(), fn)
+    _check_kind(d, fn, complex_ok=True)
     dev, backend = _target(device, fn)
-    xp = backend.xp
-    work = np.dtype(np.float64) if d in (_dtype.float64,) or not d.is_floating_point \
-        or base is not None else np.dtype(np.float32)
-    with backend.context(dev):
-        idx = xp.arange(steps, dtype=work)
-        if steps == 1:
-            data = xp.full((1,), start, dtype=work)
+    if not backend.has_data or steps == 0:
+        return _finish(backend.empty((steps,), d._np, dev, fn), dev, d, requires_grad, fn)
+    real = d.to_real() if d.is_complex else d  # complex: the real dtype's values, cast
+    with backend.context(dev), np.errstate(over="ignore", invalid="ignore"):
+        if steps == 1:  # fill_(start) (logspace: base ** start): checked but for half types
+            value = start if base is None else float(np.power(np.float64(base), float(start)))
+            if real not in (_dtype.float16, _dtype.bfloat16):
+                value = _scalar_to(value, real._np)
+            data = backend.full((1,), value, d._np, dev, fn)
+        elif base is None:
+            data = _linspace_data(start, end, steps, real._np, dev, backend)
         else:
-            s, e = work.type(start), work.type(end)
-            h = (e - s) / work.type(max(steps - 1, 1))
-            half = steps // 2
-            data = xp.empty(steps, dtype=work)
-            data[:half] = s + idx[:half] * h
-            data[half:] = e - (work.type(steps - 1) - idx[half:]) * h
-        if base is not None:
-            data = xp.power(work.type(base), data)
-        data = backend.astype(data, d._np) if data.dtype != d._np else data
+            data = _logspace_data(start, end, steps, base, real._np, dev, backend)
+        if real is not d:
+            data = backend.astype(data, d._np)
     return _finish(data, dev, d, requires_grad, fn)
 
 
@@ -407,6 +566,9 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
     n, m = _sizes((n, m), "eye")
     d = _dtype_or(dtype, _dtype.get_default_dtype(), "eye")
     dev, backend = _target(device, "eye")
-    with backend.context(dev):
-        data = backend.xp.eye(n, m, dtype=d._np)
+    if not backend.has_data:  # shape and dtype only: nothing to allocate
+        data = backend.empty((n, m), d._np, dev, "eye")
+    else:
+        with backend.context(dev):
+            data = backend.xp.eye(n, m, dtype=d._np)
     return _out(_finish(data, dev, d, requires_grad, "eye"), out)
