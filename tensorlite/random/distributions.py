@@ -521,15 +521,43 @@ def quantized_prefix_sums(xp, probs2d):
         >>> quantized_prefix_sums(np, np.array([[1.0, 1.0, 2.0]]))[0].tolist()
         [576460752303423488, 1152921504606846976, 2305843009213693952]
     """
+    cumulative = _quantized(xp, probs2d)
+    xp.cumsum(cumulative, axis=-1, dtype=xp.uint64, out=cumulative)
+    return cumulative
+
+
+def _quantized(xp, probs2d):
+    """The uint64 weights ``q_c`` of :func:`quantized_prefix_sums`."""
     q_bits = 63 - (probs2d.shape[-1] - 1).bit_length()
     _, e = xp.frexp(probs2d.max(axis=-1, keepdims=True))
     scaled = xp.ldexp(probs2d, (q_bits - e).astype(xp.int32))
-    xp.floor(scaled, out=scaled)
-    # q_c < 2**Q <= 2**62 fits int64, whose conversion is faster than uint64's;
-    # the running sums (<= 2**63) need uint64.
-    cumulative = scaled.astype(xp.int64).view(xp.uint64)
-    xp.cumsum(cumulative, axis=-1, dtype=xp.uint64, out=cumulative)
-    return cumulative
+    # Weights are non-negative, so the conversion's truncation is the floor. q_c < 2**Q
+    # <= 2**62 fits int64, whose conversion is faster than uint64's; sums (<= 2**63)
+    # need uint64.
+    return scaled.astype(xp.int64).view(xp.uint64)
+
+
+def _search_blocks(xp, q, target, block=16):
+    """For each row ``r`` and sample ``j``, the first ``c`` with ``S_c > target[r, j]``,
+    where ``S`` are the row's prefix sums of ``q``, found without forming all of ``S``:
+    prefix sums of 16-weight block totals locate the block, then prefix sums inside that
+    block only (a full uint64 prefix sum is NumPy's slowest step here). Exact."""
+    rows, categories = q.shape
+    pad = -categories % block  # zero weights at the end never change the answer
+    if pad:
+        q = xp.concatenate([q, xp.zeros((rows, pad), dtype=q.dtype)], axis=1)
+    blocks = q.reshape(rows, -1, block)
+    block_sums = blocks.sum(axis=2, dtype=xp.uint64)
+    xp.cumsum(block_sums, axis=1, dtype=xp.uint64, out=block_sums)
+    first_block = xp.empty(target.shape, dtype=xp.int64)
+    for r in range(rows):  # small arrays: one vectorized search per row
+        first_block[r] = block_sums[r].searchsorted(target[r], side="right")
+    row = xp.arange(rows)[:, None]
+    before = xp.where(first_block > 0, block_sums[row, xp.maximum(first_block - 1, 0)],
+                      xp.uint64(0))
+    inside = xp.cumsum(blocks[row, first_block], axis=2, dtype=xp.uint64)
+    within = (inside <= (target - before)[..., None]).sum(axis=2)
+    return first_block * block + within
 
 
 def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
@@ -578,13 +606,10 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
     if rows == 0 or num_samples == 0:
         return out
     if replacement:
-        cumulative = quantized_prefix_sums(xp, p)
+        q = _quantized(xp, p)
+        total = q.sum(axis=1, keepdims=True, dtype=xp.uint64)
         x = _pairs(xp, words[: 2 * rows * num_samples]).reshape(rows, num_samples)
-        target = _mulhi64(xp, x, cumulative[:, -1:])
-        # First c with S_c > target: searchsorted's "right" side. One call per
-        # row (rows are independent and each row's search is vectorized).
-        for r in range(rows):
-            out[r] = cumulative[r].searchsorted(target[r], side="right")
+        out[...] = _search_blocks(xp, q, _mulhi64(xp, x, total))
         return out
     x = _pairs(xp, words[: 2 * rows * categories]).reshape(rows, categories)
     x >>= xp.uint64(11)

@@ -265,10 +265,13 @@ def _check_weights(rows2d, fn):
     float64 copy (sums of non-negative values are inf/nan exactly when an element is).
     """
     backend, data = rows2d._backend, rows2d._data
-    with backend.context(rows2d.device), np.errstate(invalid="ignore"):
+    with backend.context(rows2d.device), np.errstate(invalid="ignore", over="ignore"):
         lowest = float(data.min())  # value checks synchronize on cuda
-        sums = data.sum(axis=1, dtype=np.float64)
+        sums = data.sum(axis=1)
         finite = bool(backend.xp.isfinite(sums).all())
+        if not finite:  # a sum in the input's dtype may overflow where values are finite
+            sums = data.sum(axis=1, dtype=np.float64)
+            finite = bool(backend.xp.isfinite(sums).all())
         positive = bool((sums > 0).all())
     if not (lowest >= 0 and finite):
         raise RuntimeError(f"{fn}(): probability tensor contains either `inf`, `nan` or element < 0")
