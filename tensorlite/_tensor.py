@@ -20,7 +20,6 @@ from __future__ import annotations
 import builtins
 import collections
 import numbers
-import operator
 
 import numpy as np
 
@@ -316,7 +315,7 @@ class Tensor:
 
     def __bool__(self):
         if self.numel() != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self.item())
 
     def __float__(self):

@@ -9,7 +9,6 @@ GPU. Every entry point the launcher knows must appear in the PTX.
 
 import ctypes
 import ctypes.util
-import importlib.util
 import os
 import re
 import shutil

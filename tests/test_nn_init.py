@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
+from stats_helpers import check_std, check_uniform
 from tensorlite import _math
 from tensorlite.nn import init
 
@@ -49,19 +50,6 @@ def values(t):
 def fans(shape):
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
-
-
-def check_std(x, mean, std):
-    n = x.size
-    assert abs(x.mean() - mean) < 6 * std / math.sqrt(n), (x.mean(), mean)
-    assert abs(x.std() / std - 1) < 6 / math.sqrt(2 * n), (x.std(), std)
-
-
-def check_uniform(x, bound):
-    n = x.size
-    assert x.min() >= -bound and x.max() < bound
-    assert np.abs(x).max() > bound * (1 - 20 / n)
-    check_std(x, 0.0, bound / math.sqrt(3))
 
 
 def ks_distance(x, cdf):

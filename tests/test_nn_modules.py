@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
+from stats_helpers import check_std, check_uniform
 import tensorlite.nn as nn
 import tensorlite.nn.functional as F
 
@@ -39,19 +40,6 @@ def _restore_default_generators():
 
 def values(t):
     return np.asarray(t.cpu().numpy(force=True), dtype=np.float64)
-
-
-def check_std(x, mean, std):
-    n = x.size
-    assert abs(x.mean() - mean) < 6 * std / math.sqrt(n), (x.mean(), mean)
-    assert abs(x.std() / std - 1) < 6 / math.sqrt(2 * n), (x.std(), std)
-
-
-def check_uniform(x, bound):
-    n = x.size
-    assert x.min() >= -bound and x.max() < bound
-    assert np.abs(x).max() > bound * (1 - 20 / n)
-    check_std(x, 0.0, bound / math.sqrt(3))
 
 
 def torch_twin(module, torch_module):

@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
-from tensorlite import _creation
 
 torch = pytest.importorskip("torch")
 

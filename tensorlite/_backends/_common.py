@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import ml_dtypes
@@ -46,3 +47,23 @@ def check_alloc(shape, np_dtype, fn_name, limit):
                            f"{nbytes} bytes ({nbytes / 2**30:.1f} GiB) for shape "
                            f"{tuple(shape)}")
     return nbytes
+
+
+class SingleDevice:
+    """What the cpu and meta backends share: one device, always there, nothing to
+    select or wait for."""
+
+    def is_available(self):
+        return True
+
+    def device_count(self):
+        return 1
+
+    def check(self, device):
+        return device
+
+    def context(self, device):
+        return contextlib.nullcontext()
+
+    def synchronize(self, device):
+        pass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 import numpy as np
@@ -17,26 +16,11 @@ def _physical_memory():
         return 2**48
 
 
-class CPUBackend:
+class CPUBackend(_common.SingleDevice):
     name = "cpu"
     has_data = True  # whether values exist (meta: shapes only)
     xp = np
     _limit = _physical_memory()
-
-    def is_available(self):
-        return True
-
-    def device_count(self):
-        return 1
-
-    def check(self, device):
-        return device
-
-    def context(self, device):
-        return contextlib.nullcontext()
-
-    def synchronize(self, device):
-        pass
 
     def empty(self, shape, np_dtype, device, fn="empty"):
         _common.check_alloc(shape, np_dtype, fn, self._limit)

@@ -11,10 +11,11 @@ allocates nothing. Writes are ignored; reading values is an error, as in PyTorch
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 
 import numpy as np
+
+from . import _common
 
 
 class MetaArray(np.ndarray):
@@ -153,25 +154,10 @@ class _MetaNamespace:
         return lambda *args, **kwargs: _meta(fn(*args, **kwargs))
 
 
-class MetaBackend:
+class MetaBackend(_common.SingleDevice):
     name = "meta"
     has_data = False  # whether values exist (meta: shapes only)
     xp = _MetaNamespace()
-
-    def is_available(self):
-        return True
-
-    def device_count(self):
-        return 1
-
-    def check(self, device):
-        return device
-
-    def context(self, device):
-        return contextlib.nullcontext()
-
-    def synchronize(self, device):
-        pass
 
     def empty(self, shape, np_dtype, device, fn="empty"):
         return make(shape, np_dtype)

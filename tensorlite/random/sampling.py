@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .. import _backends, _device, _dtype
+from .. import _backends, _dtype
 from .._creation import _target as _creation_target
 from .._tensor import Tensor, _sizes, _wrap
 from . import distributions
