@@ -541,3 +541,14 @@ def test_stable_argsort_orders_ties_by_index():
     tied[:, ::7] = np.inf
     for keys in (distinct, tied):
         assert np.array_equal(stable_argsort(np, keys), np.argsort(keys, axis=-1, kind="stable"))
+
+
+def test_randperm_fast_path_equals_stable_argsort_even_with_near_ties():
+    from tensorlite.random.distributions import _argsort_distinct_keys
+
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 2**63, 5000, dtype=np.int64).astype(np.uint64)
+    assert np.array_equal(_argsort_distinct_keys(np, keys), np.argsort(keys, kind="stable"))
+    keys[10] = keys[20] ^ np.uint64(1)  # same high bits, different low bits
+    keys[30] = keys[40]  # an exact tie: index order
+    assert np.array_equal(_argsort_distinct_keys(np, keys), np.argsort(keys, kind="stable"))

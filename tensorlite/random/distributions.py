@@ -244,6 +244,31 @@ def _unit(xp, k, dtype, plus_one=False, out=None):
     return xp.multiply(k, ct.type(2.0 ** -MANTISSA_BITS[dtype]), out=out, dtype=ct)
 
 
+def _argsort_distinct_keys(xp, keys):
+    """The stable argsort of 64-bit ``keys`` by sorting values instead of indices.
+
+    Each key's low ``b`` bits are replaced by its index (``n <= 2**b``), the values
+    sorted (a SIMD sort, ~4x faster than argsort) and the indices read back. That
+    is the stable argsort unless two keys share their high ``64 - b`` bits, which
+    the sorted values show as equal neighbours: then sort the full keys stably
+    (for n = 10**6 this happens in about 3% of calls).
+    """
+    n = keys.shape[0]
+    b = max(1, (n - 1).bit_length())
+    if n < 2 or b > 32:
+        return stable_argsort(xp, keys)
+    shift = xp.uint64(b)
+    packed = keys >> shift
+    packed <<= shift
+    packed |= xp.arange(n, dtype=xp.uint64)
+    packed.sort()
+    high = packed >> shift
+    if bool((high[1:] == high[:-1]).any()):
+        return stable_argsort(xp, keys)
+    packed &= xp.uint64((1 << b) - 1)
+    return packed.astype(xp.int64)
+
+
 def stable_argsort(xp, keys):
     """``argsort(keys, axis=-1, kind="stable")``, usually several times faster.
 
@@ -502,7 +527,7 @@ def randperm(xp, words, n, dtype=np.int64, out=None):
         array([4, 0, 3, 1, 2])
     """
     keys = _pairs(xp, words[: 2 * n])
-    order = stable_argsort(xp, keys)
+    order = _argsort_distinct_keys(xp, keys)
     out = _output(xp, out, n, dtype)
     out[...] = order
     return out
