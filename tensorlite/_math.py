@@ -119,8 +119,15 @@ def _erfinv_giles(xp, y):
     return xp.where(central, p, q) * y
 
 
+_CHUNK = 1 << 16
+
+
 def erfinv(xp, y):
     """The inverse error function, elementwise, for ``y`` in ``[-1, 1]``.
+
+    Large inputs are done in slices of ``_CHUNK`` elements: the ~30 temporaries of
+    the polynomials then come from the allocator's cache instead of fresh pages
+    (first-touch page faults made whole-array passes ~5x slower).
 
     ``erfinv(+-1) = +-inf``; outside ``[-1, 1]`` (and for NaN) the result is NaN,
     as in PyTorch. float32 uses Giles' approximation as is (a couple of ulp).
@@ -132,6 +139,16 @@ def erfinv(xp, y):
     float64 extreme (1 - |y| = 2**-53), where three steps leave 4e-10 and four
     reach the ulp.
     """
+    if y.size > _CHUNK:
+        flat = y.reshape(-1)
+        out = xp.empty_like(flat)
+        for a in range(0, flat.size, _CHUNK):
+            out[a:a + _CHUNK] = _erfinv(xp, flat[a:a + _CHUNK])
+        return out.reshape(y.shape)
+    return _erfinv(xp, y)
+
+
+def _erfinv(xp, y):
     dtype = y.dtype
     inside = xp.abs(y) < 1
     # Evaluate on a safe copy: the endpoints and invalid values are patched below.
