@@ -31,7 +31,7 @@ __all__ = ["rand", "randn", "randint", "randperm", "bernoulli", "multinomial", "
 
 # ---- shared steps ----------------------------------------------------------------------
 def _target(device, fn):
-    return _creation_target(device, fn)[0]
+    return _creation_target(device, fn)[0]  # the checked device only
 
 
 def _generator(generator, dev, fn):
@@ -178,7 +178,7 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     tensorlite.Size([32])
     """
     if size is None:
-        if high is None or not isinstance(high, (tuple, list, _Size())):
+        if high is None or not isinstance(high, (tuple, list)):  # Size is a tuple
             raise TypeError("randint(): missing required argument 'size' (a tuple of ints)")
         low, high, size = 0, low, high
     elif high is None:
@@ -190,11 +190,6 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
     return _sample("randint", shape, d, dev, generator, "randint", requires_grad, out,
                    low=low, high=high)
 
-
-def _Size():
-    from .._tensor import Size
-
-    return Size
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False, out=None):

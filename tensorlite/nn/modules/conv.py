@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
 from ... import _creation
 from .. import functional as F
-from .. import init
 from ..parameter import Parameter
+from .linear import default_init
 from .module import Module
 
 __all__ = ["Conv2d"]
@@ -106,13 +105,7 @@ class Conv2d(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # Same scheme as Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weight and bias.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        default_init(self.weight, self.bias)  # the same scheme as Linear
 
     def forward(self, input):  # noqa: A002
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,

@@ -28,6 +28,21 @@ class Identity(Module):
         return input
 
 
+def default_init(weight, bias):
+    """PyTorch's ``reset_parameters`` for Linear and Conv layers.
+
+    ``kaiming_uniform_`` with ``a = sqrt(5)`` gives ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``
+    (gain ``sqrt(2 / (1 + 5))`` times ``sqrt(3 / fan_in)``); the bias gets the same
+    bound. PyTorch keeps this for backward compatibility; so do we, so models start
+    where PyTorch's do.
+    """
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Linear(Module):
     r"""Apply an affine transformation :math:`y = x W^\top + b`.
 
@@ -65,14 +80,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_ with a=sqrt(5) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)):
-        # gain sqrt(2 / (1 + 5)) times sqrt(3 / fan_in). PyTorch keeps this for
-        # backward compatibility; so do we, so models start where PyTorch's do.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        default_init(self.weight, self.bias)
 
     def forward(self, input):  # noqa: A002
         return F.linear(input, self.weight, self.bias)
