@@ -266,7 +266,8 @@ def _encode(arg):
 def _fake_cupy(harness, launches):
     cupy = types.ModuleType("cupy")
     cupy.ndarray = _FakeArray
-    for name in ("float64", "int64", "uint64", "int32", "frexp", "ldexp", "floor", "cumsum"):
+    for name in ("float64", "int64", "uint64", "int32", "frexp", "ldexp", "floor", "cumsum",
+                 "ones", "isfinite", "multiply"):
         setattr(cupy, name, getattr(np, name))
 
     def wrap(fn):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
+from typing import Any
 
 import ml_dtypes
 import numpy as np
@@ -67,3 +69,45 @@ class SingleDevice:
 
     def synchronize(self, device):
         pass
+
+
+@dataclasses.dataclass(frozen=True)
+class Weights:
+    """``multinomial``'s weights, checked before any word is drawn (DESIGN §7).
+
+    ``problem`` is ``None``, ``"values"`` (a weight is negative, infinite or nan) or
+    ``"sum"`` (a row of zeros: its sum is not positive); ``index`` is what the
+    backend precomputed for sampling while it read the weights (the CPU's block
+    sums), or ``None``.
+    """
+
+    probs: Any
+    problem: str | None = None
+    index: Any = None
+
+    @property
+    def shape(self):
+        return self.probs.shape
+
+
+def weight_problem(xp, lowest, row_max):
+    """:class:`Weights`' ``problem`` from the smallest weight and each row's largest.
+
+    Weights are all finite and non-negative exactly when the smallest is ``>= 0``
+    and every row maximum is finite (``min`` and ``max`` propagate nan); a row of
+    such weights then has a positive sum exactly when its maximum is positive.
+    """
+    if not (lowest >= 0 and bool(xp.isfinite(row_max).all())):
+        return "values"
+    if not bool((row_max > 0).all()):
+        return "sum"
+    return None
+
+
+def check_weights(xp, probs2d):
+    """:class:`Weights` for ``probs2d`` from two reductions (value checks synchronize
+    on CUDA)."""
+    if probs2d.size == 0:
+        return Weights(probs2d)
+    with np.errstate(invalid="ignore"):
+        return Weights(probs2d, weight_problem(xp, float(probs2d.min()), probs2d.max(axis=1)))

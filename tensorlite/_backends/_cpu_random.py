@@ -13,13 +13,15 @@ parallel on ``os.cpu_count()`` threads.
 """
 
 import os
+import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..random import _quantized, philox
 from ..random import distributions as dist
-from ..random import philox
+from . import _common
 
 __all__ = ["fill", "CHUNK"]
 
@@ -27,8 +29,19 @@ CHUNK = 2**18
 """Default elements per chunk: big enough to amortize per-chunk overhead,
 small enough (a few MiB of scratch) to stay in cache-friendly territory."""
 
+_THREADS = os.cpu_count() or 1
 _pool = None
 _pool_lock = threading.Lock()
+
+
+_local = threading.local()
+
+
+def _workspace():
+    """This thread's scratch arrays (a few MiB, kept between calls)."""
+    if not hasattr(_local, "workspace"):
+        _local.workspace = _quantized.Workspace()
+    return _local.workspace
 
 
 def _reset_pool():
@@ -41,19 +54,46 @@ if hasattr(os, "register_at_fork"):  # POSIX only
     os.register_at_fork(after_in_child=_reset_pool)
 
 
-def _run(job, starts):
-    """Call ``job(start)`` for every start, in parallel when there are several."""
-    global _pool
-    starts = list(starts)
-    if len(starts) <= 1:
-        for start in starts:
-            job(start)
+def _run(job, items):
+    """Call ``job(item)`` for every item, on the pool's threads and this one.
+
+    The calling thread works too instead of waiting: it is already awake, while a
+    pool thread that has slept a few milliseconds takes a while to get going. Items
+    are taken from a shared queue, so a slow one never leaves a thread idle.
+    """
+    items = list(items)
+    if len(items) <= 1:
+        for item in items:
+            job(item)
         return
+    pending = queue.SimpleQueue()
+    for item in items:
+        pending.put(item)
+
+    def work():
+        while True:
+            try:
+                item = pending.get_nowait()
+            except queue.Empty:
+                return
+            job(item)
+
+    helpers = [_get_pool().submit(work) for _ in range(min(_THREADS, len(items)) - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:  # wait for all before re-raising anyone's exception
+            helper.exception()
+    for helper in helpers:
+        helper.result()
+
+
+def _get_pool():
+    global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(os.cpu_count() or 1, thread_name_prefix="tensorlite-random")
-    for _ in _pool.map(job, starts):  # re-raises a job's exception here
-        pass
+            _pool = ThreadPoolExecutor(max(_THREADS - 1, 1), thread_name_prefix="tensorlite-random")
+        return _pool
 
 
 def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):
@@ -73,9 +113,10 @@ def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):
     randint        ``low, high`` (``high`` exclusive)             elements
     bernoulli      ``p``: scalar or array broadcastable to shape  elements
     randperm       —  (``shape == (n,)``)                         whole
-    multinomial    ``probs`` (1-D or 2-D), ``num_samples``,       rows (with
-                   ``replacement``; ``shape`` = probs.shape[:-1]  replacement
-                   + ``(num_samples,)``                           also samples)
+    multinomial    ``probs`` (1-D or 2-D, or the ``Weights`` of   rows (with
+                   :func:`multinomial_weights`), ``num_samples``, replacement
+                   ``replacement``; ``shape`` = probs.shape[:-1]  also samples)
+                   + ``(num_samples,)``
     ============== ============================================== ===========
 
     Args:
@@ -179,34 +220,77 @@ def _flat_slices(p, shape):
     return lambda a, b: p_b[np.unravel_index(np.arange(a, b), shape)]
 
 
+def multinomial_weights(probs, replacement, chunk=CHUNK):
+    """Check ``multinomial``'s weights (``(R, C)``) and, with replacement, index them
+    (``_quantized.index``), in one threaded pass: each chunk of rows is checked and
+    quantized while it is in cache. Returns a :class:`~._common.Weights` whose
+    ``index`` is ``(shift, ends)`` (``None`` without replacement or on a problem).
+    """
+    probs2d = np.ascontiguousarray(probs)  # whole 16-weight blocks are gathered by rows
+    if probs2d.dtype not in (np.float32, np.float64):
+        probs2d = probs2d.astype(np.float32)  # half types widen exactly
+    rows, categories = probs2d.shape
+    if rows == 0:
+        return _common.Weights(probs2d)
+    step = max(1, 2 * chunk // categories)  # big tasks: fewer small, GIL-bound NumPy calls
+    starts = range(0, rows, step)
+    lowest = np.empty(len(starts), dtype=probs2d.dtype)
+    row_max = np.empty((rows, 1), dtype=probs2d.dtype)
+    if replacement:
+        shift = np.empty((rows, 1), dtype=np.int32)
+        ends = np.empty((rows, -(-categories // _quantized.FAN)), dtype=np.uint64)
+
+    def job(r):
+        chunk_rows, chunk_max = probs2d[r:r + step], row_max[r:r + step]
+        with np.errstate(invalid="ignore"):
+            lowest[r // step] = chunk_rows.min()
+            np.max(chunk_rows, axis=1, keepdims=True, out=chunk_max)
+        if replacement and _common.weight_problem(np, lowest[r // step], chunk_max) is None:
+            _quantized.index(np, chunk_rows, chunk_max, out=(shift[r:r + step], ends[r:r + step]),
+                             workspace=_workspace())
+
+    _run(job, starts)
+    problem = _common.weight_problem(np, lowest.min(), row_max)
+    index = (shift, ends) if replacement and problem is None else None
+    return _common.Weights(probs2d, problem, index)
+
+
 def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
-    probs = np.asarray(probs)
-    probs2d = probs.reshape(-1, probs.shape[-1])
+    weights = probs
+    if not isinstance(weights, _common.Weights):
+        probs = np.asarray(probs)
+        weights = multinomial_weights(probs.reshape(-1, probs.shape[-1]), replacement, chunk)
+    probs2d = weights.probs
     rows, categories = probs2d.shape
     out2d = flat.reshape(rows, num_samples)
     if replacement:
-        # Sample j of row r uses words 2(r*n + j), +1, so a block of rows, or a
-        # piece of one long row, can be generated alone.
-        if num_samples >= chunk:
-            tasks = [(r, r + 1, j, min(j + chunk, num_samples))
-                     for r in range(rows) for j in range(0, num_samples, chunk)]
+        # Rows were indexed already: a task costs about its samples, each needing ~400
+        # bytes of a thread's kept scratch, so tasks hold ~chunk / 32 samples (3 MiB).
+        # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
+        # one long row, can be drawn alone.
+        per_task = max(1, chunk // 32)
+        if num_samples >= per_task:
+            tasks = [(r, r + 1, j, min(j + per_task, num_samples))
+                     for r in range(rows) for j in range(0, num_samples, per_task)]
         else:
-            # A row costs its quantization (C) plus its samples; tasks of ~4 chunks of
-            # work amortize the per-row searches, yet leave two tasks per thread.
-            per_row = max(num_samples, categories)
-            step = max(1, min(4 * chunk // per_row, -(-rows // (2 * (os.cpu_count() or 1)))))
+            step = max(1, min(per_task // num_samples, -(-rows // (2 * _THREADS))))
             tasks = [(r, min(r + step, rows), 0, num_samples) for r in range(0, rows, step)]
     else:
         # Each row needs all its C keys at once: chunk by whole rows.
         step = max(1, chunk // categories)
         tasks = [(r, min(r + step, rows), 0, num_samples) for r in range(0, rows, step)]
+
     def job(task):
         r0, r1, j0, j1 = task
         if replacement:
             first, count = 2 * (r0 * num_samples + j0), 2 * (r1 - r0) * (j1 - j0)
+            shift, ends = weights.index
+            index = shift[r0:r1], ends[r0:r1]
         else:
             first, count = 2 * r0 * categories, 2 * (r1 - r0) * categories
+            index = None
         w = philox.words(seed, offset + first, count)
-        dist.multinomial(np, w, probs2d[r0:r1], j1 - j0, replacement, out=out2d[r0:r1, j0:j1])
+        dist.multinomial(np, w, probs2d[r0:r1], j1 - j0, replacement,
+                         out=out2d[r0:r1, j0:j1], index=index, workspace=_workspace())
 
     _run(job, tasks)

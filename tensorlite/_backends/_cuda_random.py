@@ -37,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..random import _quantized
 from ..random import distributions as _dist
 
 __all__ = [
@@ -526,9 +527,9 @@ def _bernoulli(flat, shape, n, p, state, launch):
 
 
 def quantized_prefix_sums(probs2d, xp):
-    """The exact prefix sums of DESIGN §4.3, in float64 on the device (same integers
-    as the CPU's: see ``distributions.quantized_prefix_sums``)."""
-    return _dist.quantized_prefix_sums(xp, probs2d.astype(xp.float64))
+    """The exact prefix sums of DESIGN §4.3, computed on the device (the same
+    integers as the CPU's: see ``tensorlite.random._quantized``)."""
+    return _quantized.prefix_sums(xp, probs2d.astype(xp.float64))
 
 
 def multinomial(probs, num_samples, replacement, seed, offset, *, out=None,

@@ -54,6 +54,11 @@ class CPUBackend(_common.SingleDevice):
     def numpy_view(self, array, device):
         return array  # shares memory
 
+    def multinomial_weights(self, probs2d, replacement, device=None):
+        from . import _cpu_random
+
+        return _cpu_random.multinomial_weights(probs2d, replacement)
+
     def random(self, kind, shape, np_dtype, seed, offset, device=None, out=None, **params):
         from . import _cpu_random  # the chunked, multi-threaded fill
 

@@ -143,12 +143,18 @@ class CUDABackend:
     def to_numpy(self, array):
         return array.get()  # device -> host copy (synchronizes)
 
+    def multinomial_weights(self, probs2d, replacement, device=None):
+        with _cupy().cuda.Device(device.index):
+            return _common.check_weights(_cupy(), probs2d)
+
     def random(self, kind, shape, np_dtype, seed, offset, device=None, out=None, **params):
         from . import _cuda_random  # raw Philox kernels
 
         if out is not None and out.dtype != np_dtype:
             out = None  # filled aside in the stream's dtype, then cast by the caller
         params.pop("n", None)  # randperm's n is the shape
+        if isinstance(params.get("probs"), _common.Weights):
+            params["probs"] = params["probs"].probs
         with _cupy().cuda.Device(device.index):
             return _cuda_random.generate(kind, shape, np_dtype, seed, offset, out=out, **params)
 

@@ -181,6 +181,9 @@ class MetaBackend(_common.SingleDevice):
         raise TypeError("can't convert meta device type tensor to numpy. Use Tensor.cpu() to "
                         "copy the tensor to host memory first.")
 
+    def multinomial_weights(self, probs2d, replacement, device=None):
+        return _common.Weights(probs2d)  # no values to check
+
     def random(self, kind, shape, np_dtype, seed, offset, device=None, out=None, **params):
         return make(shape, np_dtype)
 

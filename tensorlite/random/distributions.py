@@ -29,6 +29,8 @@ import sys
 import ml_dtypes
 import numpy as np
 
+from . import _quantized
+
 __all__ = [
     "words_needed",
     "random_range",
@@ -533,60 +535,8 @@ def randperm(xp, words, n, dtype=np.int64, out=None):
     return out
 
 
-def quantized_prefix_sums(xp, probs2d):
-    """Exact uint64 prefix sums of each row's quantized weights.
-
-    With ``e`` the binary exponent of the row maximum (``frexp``) and
-    ``Q = 63 - ceil(log2 C)``: ``q_c = floor(p_c * 2**(Q - e))`` (``ldexp``, an
-    exact power-of-two scaling, so float32 and float64 weights give the same
-    integers) and ``S_c = q_0 + ... + q_c <= 2**63``. Rows must have a positive
-    maximum (the public API checks).
-
-    Example:
-        >>> quantized_prefix_sums(np, np.array([[1.0, 1.0, 2.0]]))[0].tolist()
-        [576460752303423488, 1152921504606846976, 2305843009213693952]
-    """
-    cumulative = _quantized(xp, probs2d)
-    xp.cumsum(cumulative, axis=-1, dtype=xp.uint64, out=cumulative)
-    return cumulative
-
-
-def _quantized(xp, probs2d):
-    """The uint64 weights ``q_c`` of :func:`quantized_prefix_sums`."""
-    q_bits = 63 - (probs2d.shape[-1] - 1).bit_length()
-    _, e = xp.frexp(probs2d.max(axis=-1, keepdims=True))
-    scaled = xp.ldexp(probs2d, (q_bits - e).astype(xp.int32))
-    # Weights are non-negative, so the conversion's truncation is the floor. q_c < 2**Q
-    # <= 2**62 fits int64, whose conversion is faster than uint64's; sums (<= 2**63)
-    # need uint64.
-    return scaled.astype(xp.int64).view(xp.uint64)
-
-
-def _search_blocks(xp, q, target, block=16):
-    """For each row ``r`` and sample ``j``, the first ``c`` with ``S_c > target[r, j]``,
-    where ``S`` are the row's prefix sums of ``q``, found without forming all of ``S``:
-    prefix sums of 16-weight block totals locate the block, then prefix sums inside that
-    block only (a full uint64 prefix sum is NumPy's slowest step here). Exact."""
-    rows, categories = q.shape
-    pad = -categories % block  # zero weights at the end never change the answer
-    if pad:
-        q = xp.concatenate([q, xp.zeros((rows, pad), dtype=q.dtype)], axis=1)
-    blocks = q.reshape(rows, -1, block)
-    # reduceat is ~3x faster than sum(axis=2) over 16-element inner axes
-    block_sums = xp.add.reduceat(q, xp.arange(0, q.shape[1], block), axis=1, dtype=xp.uint64)
-    xp.cumsum(block_sums, axis=1, dtype=xp.uint64, out=block_sums)
-    first_block = xp.empty(target.shape, dtype=xp.int64)
-    for r in range(rows):  # small arrays: one vectorized search per row
-        first_block[r] = block_sums[r].searchsorted(target[r], side="right")
-    row = xp.arange(rows)[:, None]
-    before = xp.where(first_block > 0, block_sums[row, xp.maximum(first_block - 1, 0)],
-                      xp.uint64(0))
-    inside = xp.cumsum(blocks[row, first_block], axis=2, dtype=xp.uint64)
-    within = (inside <= (target - before)[..., None]).sum(axis=2)
-    return first_block * block + within
-
-
-def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
+def multinomial(xp, words, probs2d, num_samples, replacement, out=None, index=None,
+                workspace=None):
     """Category indices drawn from each row of weights — ``multinomial``.
 
     ``probs2d`` has shape ``(rows, C)``: finite, non-negative weights with a
@@ -614,6 +564,10 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
     and the row's result is the ``num_samples`` smallest keys in ascending
     order, ties by index (zero-weight categories come last, in index order).
 
+    ``index``: with replacement, ``_quantized.index(xp, probs2d)`` if the caller
+    has computed it already (the CPU does, while checking the weights);
+    ``workspace``: a ``_quantized.Workspace`` for the search's scratch.
+
     Example:
         >>> from tensorlite.random.philox import words
         >>> p = np.array([[0.1, 0.0, 0.9]])
@@ -632,10 +586,10 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None):
     if rows == 0 or num_samples == 0:
         return out
     if replacement:
-        q = _quantized(xp, p)
-        total = q.sum(axis=1, keepdims=True, dtype=xp.uint64)
+        shift, ends = _quantized.index(xp, p) if index is None else index
         x = _pairs(xp, words[: 2 * rows * num_samples]).reshape(rows, num_samples)
-        out[...] = _search_blocks(xp, q, _mulhi64(xp, x, total))
+        target = _mulhi64(xp, x, ends[:, -1:])
+        _quantized.first_above(xp, p, shift, ends, target, out=out, workspace=workspace)
         return out
     x = _pairs(xp, words[: 2 * rows * categories]).reshape(rows, categories)
     x >>= xp.uint64(11)

@@ -255,23 +255,17 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
                    "bernoulli", out=out, p=probs)
 
 
-def _check_weights(rows2d, fn):
-    """Rows must be finite, non-negative and have a positive sum: two passes, no
-    float64 copy (sums of non-negative values are inf/nan exactly when an element is).
-    """
-    backend, data = rows2d._backend, rows2d._data
-    with backend.context(rows2d.device), np.errstate(invalid="ignore", over="ignore"):
-        lowest = float(data.min())  # value checks synchronize on cuda
-        sums = data.sum(axis=1)
-        finite = bool(backend.xp.isfinite(sums).all())
-        if not finite:  # a sum in the input's dtype may overflow where values are finite
-            sums = data.sum(axis=1, dtype=np.float64)
-            finite = bool(backend.xp.isfinite(sums).all())
-        positive = bool((sums > 0).all())
-    if not (lowest >= 0 and finite):
+def _checked_weights(rows2d, replacement, fn):
+    """The backend's :class:`~tensorlite._backends._common.Weights` for ``rows2d``
+    (read once: the CPU indexes them for sampling as it checks them), or the error."""
+    backend = rows2d._backend
+    with backend.context(rows2d.device):
+        weights = backend.multinomial_weights(rows2d._data, replacement, device=rows2d.device)
+    if weights.problem == "values":
         raise RuntimeError(f"{fn}(): probability tensor contains either `inf`, `nan` or element < 0")
-    if not positive:
+    if weights.problem == "sum":
         raise RuntimeError(f"{fn}(): invalid multinomial distribution (sum of probabilities <= 0)")
+    return weights
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):  # noqa: A002
@@ -305,12 +299,10 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError(f"{fn}(): number of categories cannot be zero")
     rows2d = input.reshape(-1, categories)
     _check_result(_dtype.int64, False, out, fn)
-    if _has_values(rows2d) and rows2d.numel():
-        _check_weights(rows2d, fn)
-    rows = rows2d.shape[0]
-    shape = (rows, int(num_samples))
+    weights = _checked_weights(rows2d, bool(replacement), fn)
+    shape = (rows2d.shape[0], int(num_samples))
     data = _draw("multinomial", shape, _dtype.int64, input.device, generator, fn,
-                 words_n=int(num_samples), probs=rows2d._data, num_samples=int(num_samples),
+                 words_n=int(num_samples), probs=weights, num_samples=int(num_samples),
                  replacement=bool(replacement))
     if input.ndim == 1:
         data = data.reshape(int(num_samples))

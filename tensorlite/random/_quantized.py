@@ -1,0 +1,243 @@
+"""Exact inverse-CDF search over quantized weights (``multinomial`` with replacement).
+
+DESIGN §4.3 turns each row of weights into integers ``q_c`` and draws sample ``j`` as
+the first category ``c`` whose prefix sum ``S_c = q_0 + … + q_c`` exceeds a target
+``t < S_last``. A full uint64 prefix sum costs NumPy ~3 ns per weight, several times
+all the rest, so the CPU never forms one:
+
+1. :func:`index` quantizes a few rows at a time (the scratch stays in cache) and
+   keeps only ``ends``, the prefix sums at the end of every 16-weight block: 16 times
+   fewer values, summed by an einsum (which, unlike ``reduceat``, releases the GIL).
+2. :func:`first_above` descends a 16-ary tree over ``ends`` (its levels are strided
+   views of ``ends``, free to build) to the block holding the target, then quantizes
+   that block's 16 weights again and finishes inside it.
+
+Everything is exact integer arithmetic, so the answer is the one DESIGN defines —
+the CUDA kernel's binary search over :func:`prefix_sums` finds the same category.
+"""
+
+import math
+
+import numpy as np
+
+__all__ = ["shifts", "quantize", "prefix_sums", "index", "first_above", "Workspace"]
+
+FAN = 16
+"""Weights per block, and children per node of the search tree."""
+
+_NEVER = np.iinfo(np.uint64).max  # padding that no target reaches
+_BYTES_ONE = np.uint64(0x0101010101010101)
+_SCRATCH = 2**17  # weights quantized at a time: 1 MiB of int64, in L2 cache
+
+
+def shifts(xp, row_max, categories):
+    """The power of two ``Q - e`` that scales each row: ``e`` is the binary exponent
+    of the row maximum (``frexp``) and ``Q = 63 - ceil(log2 C)``, so ``q_c < 2**Q``
+    and a row's sum stays below ``2**63``. ``row_max`` has shape ``(R, 1)``."""
+    _, e = xp.frexp(row_max)
+    return (63 - (categories - 1).bit_length() - e).astype(xp.int32)
+
+
+def _power_of_two(xp, shift, dtype):
+    """``2**shift`` in the weights' dtype, or ``None`` if that overflows somewhere (a
+    row maximum near the smallest subnormal), where :func:`_scaled` needs ``ldexp``."""
+    with np.errstate(over="ignore"):
+        scale = xp.ldexp(xp.ones(shift.shape, dtype=dtype), shift)
+    return scale if bool(xp.isfinite(scale).all()) else None
+
+
+def _scaled(xp, values, shift, scale, out):
+    """``floor(values * 2**shift)`` into the int64 array ``out``, returned as uint64.
+
+    Weights are non-negative, so the conversion's truncation is the floor, and
+    ``q < 2**62`` fits int64, whose conversion is faster than uint64's. Multiplying
+    by ``scale = 2**shift`` is exact; ``ldexp`` is the slower way when ``scale`` is
+    ``None``.
+    """
+    if scale is not None:
+        xp.multiply(values, scale, out=out, casting="unsafe")
+    else:
+        out[...] = xp.ldexp(values, shift)
+    return out.view(xp.uint64)
+
+
+def quantize(xp, probs2d):
+    """The weights ``q_c = floor(p_c * 2**(Q - e))`` of DESIGN §4.3, as uint64.
+
+    Scaling by a power of two is exact, so float32 and float64 weights give the
+    same integers. Rows must have a positive, finite maximum.
+
+    Example:
+        >>> quantize(np, np.array([[1.0, 0.5, 2.0**-62]])).tolist()  # Q = 61, e = 1
+        [[1152921504606846976, 576460752303423488, 0]]
+    """
+    shift = shifts(xp, probs2d.max(axis=-1, keepdims=True), probs2d.shape[-1])
+    scale = _power_of_two(xp, shift, probs2d.dtype)
+    return _scaled(xp, probs2d, shift, scale, xp.empty(probs2d.shape, dtype=xp.int64))
+
+
+def prefix_sums(xp, probs2d):
+    """Exact uint64 prefix sums ``S_c`` of each row's quantized weights.
+
+    Example:
+        >>> prefix_sums(np, np.array([[1.0, 1.0, 2.0]]))[0].tolist()
+        [576460752303423488, 1152921504606846976, 2305843009213693952]
+    """
+    q = quantize(xp, probs2d)
+    xp.cumsum(q, axis=-1, dtype=xp.uint64, out=q)
+    return q
+
+
+def index(xp, probs2d, row_max=None, out=None, workspace=None):
+    """What :func:`first_above` needs of ``probs2d`` (``(R, C)``): ``(shift, ends)``.
+
+    ``shift`` (``(R, 1)``, int32) is each row's :func:`shifts`; ``ends`` (``(R, B)``,
+    ``B = ceil(C / 16)``, uint64) holds the prefix sum at the end of each 16-weight
+    block, so ``ends[:, -1:]`` are the row totals ``S_last``. ``row_max`` saves a
+    pass when the caller has it; ``out`` is an optional ``(shift, ends)`` to fill;
+    scratch comes from ``workspace`` (a :class:`Workspace`) when given.
+    """
+    rows, categories = probs2d.shape
+    blocks = -(-categories // FAN)
+    if row_max is None:
+        row_max = probs2d.max(axis=1, keepdims=True)
+    if out is None:
+        out = (xp.empty((rows, 1), dtype=xp.int32), xp.empty((rows, blocks), dtype=xp.uint64))
+    shift, ends = out
+    shift[...] = shifts(xp, row_max, categories)
+    scale = _power_of_two(xp, shift, probs2d.dtype)
+    ends = ends.view(xp.int64)  # einsum's sums (< 2**55) as int64, like q
+    step = max(1, _SCRATCH // (blocks * FAN))
+    ws = Workspace(xp) if workspace is None else workspace
+    scratch = ws.array("quantized", (min(step, rows), blocks * FAN), xp.int64)
+    scratch[:, categories:] = 0  # zero weights complete the last block
+    for r in range(0, rows, step):
+        q = scratch[:min(step, rows - r)]
+        part = slice(r, r + step)
+        _scaled(xp, probs2d[part], shift[part], None if scale is None else scale[part],
+                q[:, :categories])
+        xp.einsum("rbi->rb", q.reshape(len(q), blocks, FAN), out=ends[r:r + step])
+    ends = ends.view(xp.uint64)
+    xp.cumsum(ends, axis=1, out=ends)
+    return shift, ends
+
+
+def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
+    """For each row ``r`` and sample ``j``: the first ``c`` with ``S_c > target[r, j]``.
+
+    ``(shift, ends)`` come from :func:`index`; targets must be below the row totals.
+    The block is found by descending a 16-ary tree whose level ``k`` holds the
+    prefix sums at the end of every run of ``16**k`` blocks (``ends[:, 16**k - 1 ::
+    16**k]``): a sample's next node is the number of its current node's 16 children
+    that end at or below the target. Inside the block, the prefix sums of its 16
+    weights (quantized again) finish the search. Scratch arrays come from
+    ``workspace`` (a :class:`Workspace`) when given.
+
+    Example:
+        >>> p = np.array([[1.0, 0.0, 3.0]])
+        >>> shift, ends = index(np, p)
+        >>> total = int(ends[0, -1])
+        >>> t = np.array([[0, total // 4 - 1, total // 4, total - 1]], np.uint64)
+        >>> first_above(np, p, shift, ends, t)
+        array([[0, 0, 2, 2]])
+    """
+    ws = Workspace(xp) if workspace is None else workspace
+    rows, samples = target.shape
+    n, (categories, blocks) = rows * samples, (probs2d.shape[1], ends.shape[1])
+    t = ws.array("t", (n,), xp.uint64)
+    t[...] = target.reshape(-1)
+    levels = _levels(xp, ends)
+    # The top level is one group per row, shared by the row's samples: compare by
+    # broadcasting, no gather. Comparison masks are laid out (16, n) so that each of
+    # the 16 rows is contiguous and the sum over them is a fast reduction.
+    mask = ws.array("mask", (FAN, rows, samples), xp.bool_)
+    xp.less_equal(levels[-1].T[:, :, None], target[None], out=mask)
+    node = xp.count_nonzero(mask.reshape(FAN, n), axis=0)
+    row = ws.array("row", (n,), xp.int64)
+    row.reshape(rows, samples)[...] = xp.arange(rows)[:, None]
+    at = ws.array("at", (n,), xp.int64)
+    children = ws.array("children", (n, FAN), xp.uint64)
+    for level in reversed(levels[:-1]):
+        xp.multiply(row, level.shape[1] // FAN, out=at)
+        at += node
+        xp.take(level.reshape(-1, FAN), at, axis=0, out=children)
+        node *= FAN
+        node += _count_at_most(xp, children, t, ws)
+    xp.multiply(row, blocks, out=at)
+    at += node  # the block, as a flat index into ends
+    before = ws.array("before", (n,), xp.uint64)
+    xp.take(ends.reshape(-1), at - 1, out=before, mode="wrap")  # the sum before the block
+    before[node == 0] = 0
+    t -= before
+    if categories % FAN:  # whole blocks to gather from: pad these rows with zero weights
+        padded = ws.array("padded", (rows, blocks * FAN), probs2d.dtype)
+        padded[:, :categories] = probs2d
+        padded[:, categories:] = 0
+        probs2d = padded
+    weights = ws.array("weights", (n, FAN), probs2d.dtype)
+    xp.take(probs2d.reshape(-1, FAN), at, axis=0, out=weights)
+    sample_shift = xp.repeat(shift.reshape(-1), samples)
+    scale = _power_of_two(xp, sample_shift, probs2d.dtype)
+    q = _scaled(xp, weights.T, sample_shift, scale, ws.array("q", (FAN, n), xp.int64))
+    for i in range(1, FAN):  # prefix sums inside the block, a contiguous row at a time
+        q[i] += q[i - 1]
+    mask = mask.reshape(FAN, n)
+    xp.less_equal(q, t, out=mask)
+    node *= FAN
+    node += xp.count_nonzero(mask, axis=0)
+    if out is None:
+        return node.reshape(rows, samples)
+    out[...] = node.reshape(rows, samples)
+    return out
+
+
+class Workspace:
+    """Named scratch arrays, kept for the next call that asks for the same name.
+
+    NumPy allocates a fresh buffer for every temporary, and glibc hands freed
+    multi-MiB blocks back to the OS, so each call pays page faults for its scratch —
+    more than :func:`first_above`'s arithmetic. A workspace per thread (the CPU
+    backend keeps one) reuses the memory; it holds the largest size asked for.
+    """
+
+    def __init__(self, xp=np):
+        self._xp = xp
+        self._buffers = {}
+
+    def array(self, name, shape, dtype):
+        """An uninitialized array of ``shape`` and ``dtype`` in buffer ``name``."""
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.size < nbytes:
+            buffer = self._buffers[name] = self._xp.empty(nbytes, dtype=np.uint8)
+        return buffer[:nbytes].view(dtype).reshape(shape)
+
+
+def _levels(xp, ends):
+    """The tree levels over ``ends``, bottom first, each padded to whole groups of 16
+    with a value no target reaches; the last has one group per row."""
+    levels = []
+    level = ends
+    while True:
+        pad = -level.shape[1] % FAN
+        if pad:
+            level = xp.concatenate([level, xp.full((level.shape[0], pad), _NEVER, level.dtype)],
+                                   axis=1)
+        levels.append(level)
+        if level.shape[1] == FAN:
+            return levels
+        level = level[:, FAN - 1::FAN]  # a group's last end is its parent's end
+
+
+def _count_at_most(xp, values, t, ws):
+    """How many of each row's 16 ``values`` are ``<= t`` (int64). A row's 16
+    comparison bytes are read as two uint64; multiplying by 0x0101…01 sums each
+    one's bytes into its top byte."""
+    mask = ws.array("mask", values.shape, xp.bool_)
+    xp.less_equal(values, t[:, None], out=mask)
+    halves = ws.array("halves", (len(values), 2), xp.uint64)
+    xp.multiply(mask.view(xp.uint64), _BYTES_ONE, out=halves)
+    halves >>= np.uint64(56)
+    counts = halves.view(xp.int64)
+    return counts[:, 0] + counts[:, 1]
