@@ -232,7 +232,9 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
     rows, categories = probs2d.shape
     if rows == 0:
         return _common.Weights(probs2d)
-    step = max(1, 2 * chunk // categories)  # big tasks: fewer small, GIL-bound NumPy calls
+    # One task per thread (and at least chunk weights): index()'s row blocks bound the
+    # scratch whatever the task size, and every task costs small, GIL-bound NumPy calls.
+    step = max(1, chunk // categories, -(-rows // _THREADS))
     starts = range(0, rows, step)
     lowest = np.empty(len(starts), dtype=probs2d.dtype)
     row_max = np.empty((rows, 1), dtype=probs2d.dtype)
@@ -264,16 +266,19 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     rows, categories = probs2d.shape
     out2d = flat.reshape(rows, num_samples)
     if replacement:
-        # Rows were indexed already: a task costs about its samples, each needing ~400
-        # bytes of a thread's kept scratch, so tasks hold ~chunk / 32 samples (3 MiB).
+        # Rows were indexed already: a task costs about its samples, ~100 ns each, and
+        # needs ~400 bytes of scratch per sample that its thread keeps. A task is a
+        # thread's share of the rows, but at most chunk / 16 samples (~6 MiB) and at
+        # least half that (a smaller share is not worth waking a second thread for).
         # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
         # one long row, can be drawn alone.
-        per_task = max(1, chunk // 32)
+        per_task = max(2, chunk // 16)
         if num_samples >= per_task:
             tasks = [(r, r + 1, j, min(j + per_task, num_samples))
                      for r in range(rows) for j in range(0, num_samples, per_task)]
         else:
-            step = max(1, min(per_task // num_samples, -(-rows // (2 * _THREADS))))
+            share = max(-(-rows // _THREADS), per_task // 2 // num_samples)
+            step = max(1, min(per_task // num_samples, share))
             tasks = [(r, min(r + step, rows), 0, num_samples) for r in range(0, rows, step)]
     else:
         # Each row needs all its C keys at once: chunk by whole rows.

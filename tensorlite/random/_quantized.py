@@ -27,7 +27,7 @@ FAN = 16
 
 _NEVER = np.iinfo(np.uint64).max  # padding that no target reaches
 _BYTES_ONE = np.uint64(0x0101010101010101)
-_SCRATCH = 2**17  # weights quantized at a time: 1 MiB of int64, in L2 cache
+_SCRATCH = 2**17  # weights quantized at a time: 1 MiB of int64, inside L2
 
 
 def shifts(xp, row_max, categories):
@@ -144,6 +144,8 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
     ws = Workspace(xp) if workspace is None else workspace
     rows, samples = target.shape
     n, (categories, blocks) = rows * samples, (probs2d.shape[1], ends.shape[1])
+    # Gathers use mode="clip" (indices are in range by construction): with out= and the
+    # default mode="raise", NumPy buffers the output and the gather is ~3x slower.
     t = ws.array("t", (n,), xp.uint64)
     t[...] = target.reshape(-1)
     levels = _levels(xp, ends)
@@ -151,8 +153,10 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
     # broadcasting, no gather. Comparison masks are laid out (16, n) so that each of
     # the 16 rows is contiguous and the sum over them is a fast reduction.
     mask = ws.array("mask", (FAN, rows, samples), xp.bool_)
-    xp.less_equal(levels[-1].T[:, :, None], target[None], out=mask)
-    node = xp.count_nonzero(mask.reshape(FAN, n), axis=0)
+    top = xp.ascontiguousarray(levels[-1].T)  # (16, rows)
+    xp.less_equal(top[:, :, None], target[None], out=mask)
+    node = ws.array("node", (n,), xp.int64)
+    node[...] = _count_rows(xp, mask.reshape(FAN, n))
     row = ws.array("row", (n,), xp.int64)
     row.reshape(rows, samples)[...] = xp.arange(rows)[:, None]
     at = ws.array("at", (n,), xp.int64)
@@ -160,7 +164,7 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
     for level in reversed(levels[:-1]):
         xp.multiply(row, level.shape[1] // FAN, out=at)
         at += node
-        xp.take(level.reshape(-1, FAN), at, axis=0, out=children)
+        xp.take(level.reshape(-1, FAN), at, axis=0, out=children, mode="clip")
         node *= FAN
         node += _count_at_most(xp, children, t, ws)
     xp.multiply(row, blocks, out=at)
@@ -175,16 +179,21 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
         padded[:, categories:] = 0
         probs2d = padded
     weights = ws.array("weights", (n, FAN), probs2d.dtype)
-    xp.take(probs2d.reshape(-1, FAN), at, axis=0, out=weights)
-    sample_shift = xp.repeat(shift.reshape(-1), samples)
-    scale = _power_of_two(xp, sample_shift, probs2d.dtype)
-    q = _scaled(xp, weights.T, sample_shift, scale, ws.array("q", (FAN, n), xp.int64))
+    xp.take(probs2d.reshape(-1, FAN), at, axis=0, out=weights, mode="clip")
+    q = ws.array("q", (FAN, n), xp.int64)
+    scale = _power_of_two(xp, shift, probs2d.dtype)
+    if scale is not None:  # scale in place (exact), then convert while transposing
+        weights.reshape(rows, samples * FAN)[...] *= scale
+        q[...] = weights.T
+    else:
+        q[...] = xp.ldexp(weights.T, xp.repeat(shift.reshape(-1), samples))
+    q = q.view(xp.uint64)
     for i in range(1, FAN):  # prefix sums inside the block, a contiguous row at a time
         q[i] += q[i - 1]
     mask = mask.reshape(FAN, n)
     xp.less_equal(q, t, out=mask)
     node *= FAN
-    node += xp.count_nonzero(mask, axis=0)
+    node += _count_rows(xp, mask)
     if out is None:
         return node.reshape(rows, samples)
     out[...] = node.reshape(rows, samples)
@@ -228,6 +237,13 @@ def _levels(xp, ends):
         if level.shape[1] == FAN:
             return levels
         level = level[:, FAN - 1::FAN]  # a group's last end is its parent's end
+
+
+def _count_rows(xp, mask):
+    """The number of ``True`` in each column of a ``(16, n)`` bool mask: the rows'
+    bytes summed as uint8 (at most 16), a vectorized add per row — ~10x faster
+    than ``count_nonzero(axis=0)``."""
+    return mask.view(xp.uint8).sum(axis=0, dtype=xp.uint8)
 
 
 def _count_at_most(xp, values, t, ws):
