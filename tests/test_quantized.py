@@ -64,7 +64,8 @@ def test_zero_weight_runs_across_tree_levels():
     target = boundary_targets(probs)
     got = search(probs, target)
     np.testing.assert_array_equal(got, reference_first_above(probs, target))
-    assert set(got[0].tolist()) <= {0, 300, 4095, 4999} and set(got[1].tolist()) <= set(range(4096, 4100))
+    assert set(got[0].tolist()) <= {0, 300, 4095, 4999}
+    assert set(got[1].tolist()) <= set(range(4096, 4100))
 
 
 @pytest.mark.parametrize("dtype, tiny", [(np.float32, np.float32(1e-45)), (np.float64, 5e-324),

@@ -8,8 +8,10 @@ into its slice of the output. Because every element depends only on its own
 words, the result is the same for any chunk size and any thread schedule.
 
 Scratch memory is a few chunk-sized arrays per worker thread, whatever the
-output size. randomgen and NumPy's ufuncs release the GIL, so chunks run in
-parallel on ``os.cpu_count()`` threads.
+output size (``multinomial`` with replacement keeps its ~6 MiB per thread for
+the next call, see ``tensorlite.random._quantized.Workspace``). randomgen and
+NumPy's ufuncs release the GIL, so chunks run in parallel on ``os.cpu_count()``
+threads, the calling one included.
 """
 
 import os
@@ -32,8 +34,6 @@ small enough (a few MiB of scratch) to stay in cache-friendly territory."""
 _THREADS = os.cpu_count() or 1
 _pool = None
 _pool_lock = threading.Lock()
-
-
 _local = threading.local()
 
 

@@ -144,8 +144,6 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
     ws = Workspace(xp) if workspace is None else workspace
     rows, samples = target.shape
     n, (categories, blocks) = rows * samples, (probs2d.shape[1], ends.shape[1])
-    # Gathers use mode="clip" (indices are in range by construction): with out= and the
-    # default mode="raise", NumPy buffers the output and the gather is ~3x slower.
     t = ws.array("t", (n,), xp.uint64)
     t[...] = target.reshape(-1)
     levels = _levels(xp, ends)
@@ -164,6 +162,8 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
     for level in reversed(levels[:-1]):
         xp.multiply(row, level.shape[1] // FAN, out=at)
         at += node
+        # mode="clip" (the indices are in range by construction): with out= and the
+        # default mode="raise", NumPy buffers the output and gathers ~3x slower.
         xp.take(level.reshape(-1, FAN), at, axis=0, out=children, mode="clip")
         node *= FAN
         node += _count_at_most(xp, children, t, ws)
