@@ -13,6 +13,8 @@ import pytest
 
 from tensorlite._backends import _cpu_random
 from tensorlite.random import _quantized as Q
+from tensorlite.random import distributions as D
+from tensorlite.random import philox
 
 
 def reference_first_above(probs2d, target):
@@ -170,3 +172,19 @@ def test_run_uses_every_item_once_and_reraises_after_all_finish():
     with pytest.raises(ValueError, match="item 3"):
         _cpu_random._run(job, range(10))
     assert sorted(seen) == list(range(10))
+
+
+@pytest.mark.parametrize("chunk", [2**10, 2**14, _cpu_random.CHUNK])
+def test_threaded_fill_matches_the_definition(chunk):
+    # Several tasks in both passes (checking/indexing, then sampling), rows whose
+    # last block is partial: the fill must equal the plain definition of DESIGN §4.3.
+    rows, categories, n, seed, offset = 300, 1001, 37, 5, 1234
+    probs = np.random.default_rng(8).random((rows, categories)).astype(np.float32)
+    probs[::7, 100:600] = 0
+    got = _cpu_random.fill("multinomial", (rows, n), np.int64, seed, offset, chunk=chunk,
+                           probs=probs, num_samples=n, replacement=True)
+    words = philox.words(seed, offset, 2 * rows * n)
+    pairs = (words[0::2].astype(np.uint64) << np.uint64(32)) | words[1::2]
+    prefix = Q.prefix_sums(np, probs)
+    target = D._mulhi64(np, pairs.reshape(rows, n), prefix[:, -1:])
+    np.testing.assert_array_equal(got, reference_first_above(probs, target))
