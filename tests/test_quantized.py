@@ -7,6 +7,8 @@ neighbours, so an off-by-one anywhere in the tree shows.
 """
 
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -161,17 +163,40 @@ def test_weights_accept_finite_rows_whose_sum_overflows():
     assert weights.problem is None and weights.probs.dtype == np.float32
 
 
-def test_run_uses_every_item_once_and_reraises_after_all_finish():
+def test_run_uses_every_item_once():
     seen = []
+    _cpu_random._run(seen.append, range(100))
+    assert sorted(seen) == list(range(100))
+
+
+def test_run_reraises_a_jobs_exception_after_the_others_finish():
+    running = []
 
     def job(item):
-        seen.append(item)
+        running.append(item)
+        time.sleep(0.001)
+        running.remove(item)
         if item == 3:
             raise ValueError("item 3")
 
     with pytest.raises(ValueError, match="item 3"):
         _cpu_random._run(job, range(10))
-    assert sorted(seen) == list(range(10))
+    assert running == []  # no job was still running when the error came out
+
+
+def test_run_stops_handing_out_items_when_the_caller_fails():
+    started = []
+    main = threading.get_ident()
+
+    def job(item):
+        started.append(item)
+        if threading.get_ident() == main:
+            raise KeyboardInterrupt
+        time.sleep(0.002)  # a helper's item takes a while
+
+    with pytest.raises(KeyboardInterrupt):
+        _cpu_random._run(job, range(1000))
+    assert len(started) < 100  # the helpers found the queue emptied
 
 
 @pytest.mark.parametrize("chunk", [2**10, 2**14, _cpu_random.CHUNK])

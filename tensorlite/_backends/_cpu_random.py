@@ -81,6 +81,10 @@ def _run(job, items):
     helpers = [_get_pool().submit(work) for _ in range(min(_THREADS, len(items)) - 1)]
     try:
         work()
+    except BaseException:  # e.g. KeyboardInterrupt: leave the helpers nothing more to do
+        while not pending.empty():
+            pending.get_nowait()
+        raise
     finally:
         for helper in helpers:  # wait for all before re-raising anyone's exception
             helper.exception()
