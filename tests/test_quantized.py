@@ -213,3 +213,56 @@ def test_threaded_fill_matches_the_definition(chunk):
     prefix = Q.prefix_sums(np, probs)
     target = D._mulhi64(np, pairs.reshape(rows, n), prefix[:, -1:])
     np.testing.assert_array_equal(got, reference_first_above(probs, target))
+
+
+@pytest.mark.parametrize("scratch", [16, 48, 64, 1000])
+@pytest.mark.parametrize("categories", [5, 16, 33, 250])
+def test_index_in_pieces_narrower_than_a_row(monkeypatch, scratch, categories):
+    # Rows wider than the scratch are quantized a piece of whole blocks at a time.
+    monkeypatch.setattr(Q, "_SCRATCH", scratch)
+    probs = np.random.default_rng(categories).random((7, categories))
+    probs[2, 3:] = 0
+    shift, ends = Q.index(np, probs)
+    prefix = Q.prefix_sums(np, probs)
+    block_ends = [min(c, categories) - 1
+                  for c in range(Q.FAN, -(-categories // Q.FAN) * Q.FAN + 1, Q.FAN)]
+    np.testing.assert_array_equal(ends, prefix[:, block_ends])
+    ws = Q.Workspace()
+    Q.index(np, probs, workspace=ws)
+    assert ws._buffers["quantized"].size <= max(scratch, Q.FAN) * 8
+
+
+def test_scratch_kept_per_thread_does_not_grow_with_the_input():
+    # 2000 rows of 1001 float64 weights (16 MB), one sample each: what the thread keeps
+    # is one quantization piece plus at most ~600 bytes a sample, not the weights.
+    probs = np.random.default_rng(9).random((2000, 1001))
+    ws = Q.Workspace()
+    shift, ends = Q.index(np, probs, workspace=ws)
+    target = np.zeros((2000, 1), np.uint64)
+    Q.first_above(np, probs, shift, ends, target, workspace=ws)
+    kept = sum(buffer.nbytes for buffer in ws._buffers.values())
+    assert kept <= Q._SCRATCH * 8 + 600 * target.size
+
+
+def test_fill_with_invalid_raw_weights_says_so():
+    with pytest.raises(ValueError, match="invalid weights"):
+        _cpu_random.fill("multinomial", (1, 3), np.int64, 0, 0, probs=np.array([[1.0, -1.0]]),
+                         num_samples=3, replacement=True)
+
+
+def test_run_does_not_wait_for_another_calls_work():
+    # One call's jobs hold the pool's threads; a second call finishes its own items on
+    # its own thread and must not wait for its helpers queued behind the first call.
+    release, second_done = threading.Event(), threading.Event()
+    first = threading.Thread(target=_cpu_random._run,
+                             args=(lambda item: release.wait(10), range(64)))
+    first.start()
+    time.sleep(0.05)  # let the first call's helpers take the pool
+    second = threading.Thread(target=lambda: (_cpu_random._run(lambda item: None, range(8)),
+                                              second_done.set()))
+    second.start()
+    finished_alone = second_done.wait(5)
+    release.set()
+    first.join()
+    second.join()
+    assert finished_alone

@@ -8,8 +8,9 @@ into its slice of the output. Because every element depends only on its own
 words, the result is the same for any chunk size and any thread schedule.
 
 Scratch memory is a few chunk-sized arrays per worker thread, whatever the
-output size (``multinomial`` with replacement keeps its ~6 MiB per thread for
-the next call, see ``tensorlite.random._quantized.Workspace``). randomgen and
+output size; ``multinomial`` with replacement keeps its scratch, at most ~10 MiB
+per thread at the default chunk, for the next call (see
+``tensorlite.random._quantized.Workspace``). randomgen and
 NumPy's ufuncs release the GIL, so chunks run in parallel on ``os.cpu_count()``
 threads, the calling one included.
 """
@@ -82,13 +83,19 @@ def _run(job, items):
     try:
         work()
     except BaseException:  # e.g. KeyboardInterrupt: leave the helpers nothing more to do
-        while not pending.empty():
-            pending.get_nowait()
+        while True:
+            try:
+                pending.get_nowait()
+            except queue.Empty:
+                break
         raise
     finally:
-        for helper in helpers:  # wait for all before re-raising anyone's exception
+        # Helpers still queued behind another call's work have nothing left to do here;
+        # wait for the ones that started before re-raising anyone's exception.
+        started = [helper for helper in helpers if not helper.cancel()]
+        for helper in started:
             helper.exception()
-    for helper in helpers:
+    for helper in started:
         helper.result()
 
 
@@ -266,13 +273,16 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     if not isinstance(weights, _common.Weights):
         probs = np.asarray(probs)
         weights = multinomial_weights(probs.reshape(-1, probs.shape[-1]), replacement, chunk)
+    if weights.problem is not None:
+        raise ValueError(f"multinomial fill: invalid weights ({weights.problem}); the public "
+                         "API checks them before drawing")
     probs2d = weights.probs
     rows, categories = probs2d.shape
     out2d = flat.reshape(rows, num_samples)
     if replacement:
         # Rows were indexed already: a task costs about its samples, ~100 ns each, and
-        # needs ~400 bytes of scratch per sample that its thread keeps. A task is a
-        # thread's share of the rows, but at most chunk / 16 samples (~6 MiB) and at
+        # needs 400-600 bytes of scratch per sample that its thread keeps. A task is a
+        # thread's share of the rows, but at most chunk / 16 samples (6-10 MiB) and at
         # least half that (a smaller share is not worth waking a second thread for).
         # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
         # one long row, can be drawn alone.

@@ -39,8 +39,10 @@ def shifts(xp, row_max, categories):
 
 
 def _power_of_two(xp, shift, dtype):
-    """``2**shift`` in the weights' dtype, or ``None`` if that overflows somewhere (a
-    row maximum near the smallest subnormal), where :func:`_scaled` needs ``ldexp``."""
+    """``2**shift`` in the weights' dtype, or ``None`` if that overflows for some row,
+    where :func:`_scaled` needs ``ldexp``: a row maximum below about ``2**(Q - 128)``
+    in float32 (1e-23 with 1000 categories) or ``2**(Q - 1024)`` in float64. One such
+    row sends the whole call down the slower path."""
     with np.errstate(over="ignore"):
         scale = xp.ldexp(xp.ones(shift.shape, dtype=dtype), shift)
     return scale if bool(xp.isfinite(scale).all()) else None
@@ -50,9 +52,9 @@ def _scaled(xp, values, shift, scale, out):
     """``floor(values * 2**shift)`` into the int64 array ``out``, returned as uint64.
 
     Weights are non-negative, so the conversion's truncation is the floor, and
-    ``q < 2**62`` fits int64, whose conversion is faster than uint64's. Multiplying
-    by ``scale = 2**shift`` is exact; ``ldexp`` is the slower way when ``scale`` is
-    ``None``.
+    ``q < 2**Q <= 2**63`` fits int64, whose conversion is faster than uint64's.
+    Multiplying by ``scale = 2**shift`` is exact; ``ldexp`` is the slower way when
+    ``scale`` is ``None``.
     """
     if scale is not None:
         xp.multiply(values, scale, out=out, casting="unsafe")
@@ -106,17 +108,24 @@ def index(xp, probs2d, row_max=None, out=None, workspace=None):
     shift, ends = out
     shift[...] = shifts(xp, row_max, categories)
     scale = _power_of_two(xp, shift, probs2d.dtype)
-    ends = ends.view(xp.int64)  # einsum's sums (< 2**55) as int64, like q
-    step = max(1, _SCRATCH // (blocks * FAN))
+    ends = ends.view(xp.int64)  # block sums are below the row total < 2**63, like q
+    # Quantize pieces of at most _SCRATCH weights, whole blocks wide: a few rows at a
+    # time, or a piece of one wide row.
+    width = blocks * FAN
+    piece = min(width, max(FAN, _SCRATCH - _SCRATCH % FAN))
+    step = max(1, _SCRATCH // piece)
     ws = Workspace(xp) if workspace is None else workspace
-    scratch = ws.array("quantized", (min(step, rows), blocks * FAN), xp.int64)
-    scratch[:, categories:] = 0  # zero weights complete the last block
+    scratch = ws.array("quantized", (min(step, rows), piece), xp.int64)
     for r in range(0, rows, step):
-        q = scratch[:min(step, rows - r)]
         part = slice(r, r + step)
-        _scaled(xp, probs2d[part], shift[part], None if scale is None else scale[part],
-                q[:, :categories])
-        xp.einsum("rbi->rb", q.reshape(len(q), blocks, FAN), out=ends[r:r + step])
+        part_scale = None if scale is None else scale[part]
+        for c in range(0, width, piece):
+            real = min(piece, categories - c)  # weights in this piece; the rest pad the block
+            q = scratch[:min(step, rows - r), :min(piece, width - c)]
+            q[:, real:] = 0
+            _scaled(xp, probs2d[part, c:c + real], shift[part], part_scale, q[:, :real])
+            xp.einsum("rbi->rb", q.reshape(len(q), -1, FAN),
+                      out=ends[part, c // FAN:(c + q.shape[1]) // FAN])
     ends = ends.view(xp.uint64)
     xp.cumsum(ends, axis=1, out=ends)
     return shift, ends
@@ -173,13 +182,14 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
     xp.take(ends.reshape(-1), at - 1, out=before, mode="wrap")  # the sum before the block
     before[node == 0] = 0
     t -= before
-    if categories % FAN:  # whole blocks to gather from: pad these rows with zero weights
-        padded = ws.array("padded", (rows, blocks * FAN), probs2d.dtype)
-        padded[:, :categories] = probs2d
-        padded[:, categories:] = 0
-        probs2d = padded
     weights = ws.array("weights", (n, FAN), probs2d.dtype)
-    xp.take(probs2d.reshape(-1, FAN), at, axis=0, out=weights, mode="clip")
+    if categories % FAN == 0:
+        xp.take(probs2d.reshape(-1, FAN), at, axis=0, out=weights, mode="clip")
+    else:  # rows don't start on a block: gather each weight, then blank past a row's end
+        lanes = ws.array("lanes", (n, FAN), xp.int64)
+        xp.add((row * categories + node * FAN)[:, None], xp.arange(FAN), out=lanes)
+        xp.take(xp.ascontiguousarray(probs2d).reshape(-1), lanes, out=weights, mode="clip")
+        weights[node == blocks - 1, categories % FAN:] = 0
     q = ws.array("q", (FAN, n), xp.int64)
     scale = _power_of_two(xp, shift, probs2d.dtype)
     if scale is not None:  # scale in place (exact), then convert while transposing
