@@ -19,6 +19,8 @@ Two implementations live here:
 Turning words into values is :mod:`tensorlite.random.distributions`' job.
 """
 
+import threading
+
 import numpy as np
 from randomgen import Philox
 
@@ -125,6 +127,11 @@ def words(seed, start, count, out=None):
     ``seed`` as the two 32-bit words ``(seed mod 2**32, seed >> 32)``, exactly
     the key of DESIGN §4.1.
 
+    Creating that generator costs more than drawing a few hundred words, so
+    each thread keeps its last one: a call that starts where this thread's
+    previous call on the same seed stopped (small draws in a row, the common
+    case) continues it.
+
     Args:
         seed: integer in ``[0, 2**64)``.
         start: index of the first word, ``>= 0``.
@@ -141,10 +148,26 @@ def words(seed, start, count, out=None):
     """
     seed, start, count = int(seed), int(start), int(count)
     _check(seed, start, count)
-    skip = start % 4
-    bit_gen = Philox(number=4, width=32, key=seed, counter=(start // 4 - 1) % 2**128)
-    drawn = np.random.Generator(bit_gen).integers(0, 2**32, size=skip + count, dtype=np.uint32)
+    generator = _generator_at(seed, start)
+    _last.state = None  # in case drawing fails half-way
+    drawn = generator.integers(0, 2**32, size=count, dtype=np.uint32)
+    _last.state = (seed, start + count, generator)
     if out is None:
-        return drawn[skip:]
-    out[...] = drawn[skip:]
+        return drawn
+    out[...] = drawn
     return out
+
+
+_last = threading.local()  # this thread's (seed, next word index, generator)
+
+
+def _generator_at(seed, start):
+    """A generator whose next word is ``W(seed, start)``: this thread's last one if
+    it stopped exactly there, else a new one."""
+    last = getattr(_last, "state", None)
+    if last is not None and last[0] == seed and last[1] == start:
+        return last[2]
+    bit_gen = Philox(number=4, width=32, key=seed, counter=(start // 4 - 1) % 2**128)
+    generator = np.random.Generator(bit_gen)
+    generator.integers(0, 2**32, size=start % 4, dtype=np.uint32)  # discard the block's first
+    return generator
