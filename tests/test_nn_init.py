@@ -31,12 +31,6 @@ except ImportError:  # reference comparisons are skipped without PyTorch
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 
-@pytest.fixture(autouse=True)
-def _restore_default_generators():
-    """Tests seed freely; the default generators are restored afterwards."""
-    with tl.random.fork_rng():
-        yield
-
 
 # 2-D, 3-D and 4-D weights, each with enough elements for tight statistics.
 SHAPES = [(256, 512), (64, 32, 27), (64, 32, 5, 5)]

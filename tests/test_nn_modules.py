@@ -32,12 +32,6 @@ except ImportError:
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 
 
-@pytest.fixture(autouse=True)
-def _restore_default_generators():
-    with tl.random.fork_rng():
-        yield
-
-
 def values(t):
     return np.asarray(t.cpu().numpy(force=True), dtype=np.float64)
 

@@ -16,13 +16,6 @@ import pytest
 import tensorlite
 
 
-@pytest.fixture(autouse=True)
-def _seeded():
-    with tensorlite.random.fork_rng():
-        tensorlite.manual_seed(0)
-        yield
-
-
 def values(t):
     return np.asarray(t.numpy(force=True), dtype=np.float64)
 
