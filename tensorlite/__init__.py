@@ -12,7 +12,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from ._autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled, no_grad,
+                                 set_grad_enabled)
 from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from_dlpack,
                         from_numpy, full, full_like, linspace, logspace, ones, ones_like,
                         tensor, zeros, zeros_like)
@@ -20,10 +21,15 @@ from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype,
                      float, float16, float32, float64, get_default_dtype, half, int, int8,
                      int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
-from ._tensor import Size, Tensor, cat, matmul, maximum, minimum, stack, where
+from ._tensor import Size, Tensor
+from . import _ops  # noqa: E402 - installs the operators and methods on Tensor
+from ._ops.elementwise import maximum, minimum, where
+from ._ops.linalg import matmul
+from ._ops.shape import cat, concat, concatenate, stack
 from ._functions import (abs, all, any, argmax, argmin, clamp, cos, exp, flatten, is_tensor,
                          log, max, mean, min, neg, numel, permute, relu, reshape, result_type,
                          sigmoid, sin, sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
+from . import autograd  # noqa: E402
 from . import cuda  # noqa: E402
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402

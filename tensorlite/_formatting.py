@@ -134,7 +134,9 @@ def tensor_repr(tensor, prefix="tensor("):
         values = _host_values(tensor, summarize)
         fmt = _Formatter(values, dtype.is_floating_point)
         body = _nested(values, indent, tuple(tensor.shape), summarize, fmt)
-    if tensor.requires_grad:
+    if tensor._grad_fn is not None:
+        suffixes.append(f"grad_fn=<{tensor._grad_fn.name()}>")
+    elif tensor.requires_grad:
         suffixes.append("requires_grad=True")
     return _with_suffixes(prefix + body, suffixes, indent)
 

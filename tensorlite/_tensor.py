@@ -1,4 +1,4 @@
-"""``Tensor``: metadata, repr, conversion, operators and the device rule.
+"""``Tensor``: metadata, repr, conversion, autograd state and the device rule.
 
 A tensor wraps one backend array (NumPy on ``cpu``, CuPy on ``cuda``, a
 shape-only array on ``meta``) together with its ``device`` and ``dtype``. Every
@@ -20,10 +20,13 @@ from __future__ import annotations
 import builtins
 import collections
 import numbers
+import warnings
+import weakref
 
 import numpy as np
 
-from . import _autograd, _backends, _device, _dtype, _formatting
+from . import _backends, _device, _dtype, _formatting
+from .autograd import grad_mode as _grad_mode, graph as _graph
 from ._backends import _common
 
 __all__ = ["Tensor", "Size", "common_device"]
@@ -90,11 +93,13 @@ def common_device(operands, fn="operation"):
 
 
 def _wrap(data, device, dtype=None, requires_grad=False):
+    """A new tensor around ``data`` (no copy): the one constructor every op uses."""
     t = Tensor.__new__(Tensor)
     t._data = data
     t._device = device
     t._dtype = dtype if dtype is not None else _dtype.from_numpy_dtype(data.dtype)
-    t.requires_grad = requires_grad
+    if requires_grad:
+        t.requires_grad = True
     return t
 
 
@@ -162,6 +167,18 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # NumPy defers to our reflected operators
+
+    # Autograd state; class-level defaults keep the constructor to four stores.
+    requires_grad = False
+    _grad = None
+    _grad_fn = None       # the Node that produced this tensor (None for leaves)
+    _output_nr = 0        # which output of _grad_fn this tensor is
+    _vbox = None          # version counter, shared with views: [version]
+    _base = None          # for views: the tensor whose storage this one views
+    _view_fn = None       # for views: fn(xp, base_array) -> this view's array
+    _accumulator = None   # weak reference to this leaf's AccumulateGrad node
+    _hooks = None         # gradient hooks of a leaf
+    _retains_grad = False
 
     # ---- metadata ------------------------------------------------------------
     @property
@@ -242,19 +259,118 @@ class Tensor:
             raise TypeError(f"data must be a Tensor, got {type(other).__name__}")
         self._data, self._device, self._dtype = other._data, other._device, other._dtype
 
+    # ---- autograd (the graph and engine live in tensorlite.autograd) -------------
     @property
     def is_leaf(self):
-        return True
+        """Whether no recorded operation produced this tensor (``grad_fn is None``)."""
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
 
     @property
     def grad(self):
-        return None
+        """The accumulated gradient (``None`` until a backward reaches this leaf)."""
+        if self._grad_fn is not None and not self._retains_grad and _grad_mode._mode.enabled:
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being "
+                          "accessed. Its .grad attribute won't be populated during "
+                          "autograd.backward(). If you indeed want the .grad field to be "
+                          "populated for a non-leaf Tensor, use .retain_grad() on the non-leaf "
+                          "Tensor.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
+                                f"of type {type(value).__name__}")
+            if value._device != self._device:
+                raise RuntimeError("assigned grad has data located on a different device")
+            if value._dtype is not self._dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value.shape != self.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def _version(self):
+        return 0 if self._vbox is None else self._vbox[0]
+
+    def _version_counter(self):
+        """The version box this tensor shares with its views (created on first use)."""
+        if self._vbox is None:
+            self._vbox = [0]
+        return self._vbox
 
     def requires_grad_(self, requires_grad=True):
+        if self._grad_fn is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
+                               "you want to use a computed variable in a subgraph that doesn't "
+                               "require differentiation use var_no_grad = var.detach().")
         if requires_grad and not (self._dtype.is_floating_point or self._dtype.is_complex):
             raise RuntimeError("only Tensors of floating point and complex dtype can "
                                "require gradients")
-        self.requires_grad = requires_grad
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self):
+        """Keep this non-leaf tensor's gradient in ``.grad`` during backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+        ref = weakref.ref(self)
+
+        def keep(grad):
+            tensor = ref()
+            if tensor is not None:
+                tensor._grad = grad.detach().clone() if tensor._grad is None else \
+                    tensor._grad + grad
+            return None
+
+        self._grad_fn._add_pre_hook(self._output_nr, keep)
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Run ``hook(grad)`` when this tensor's gradient is computed; a returned tensor
+        replaces the gradient. Returns a handle with ``remove()``."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self._grad_fn is not None:
+            return self._grad_fn._add_pre_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return _graph._Handle(self._hooks, hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def detach(self):
+        """The same data, cut from the graph (it shares the version counter)."""
+        out = _wrap(self._data, self._device, self._dtype)
+        out._vbox = self._version_counter()
+        return out
+
+    def detach_(self):
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._grad_fn = None
+        self.requires_grad = False
         return self
 
     def __repr__(self):
@@ -347,13 +463,11 @@ class Tensor:
         target_dtype = self._dtype if dtype is None else _dtype.to_dtype(dtype, "to")
         target = self._device if device is None else _device.to_device(device, "to")
         target = _backends.get(target).check(target)
-        if target == self._device:
-            if target_dtype is self._dtype and not copy:
-                return self
-            data = self._backend.astype(self._data, target_dtype._np, copy=True)
-        else:
-            data = _transfer(self._data, self._device, target, target_dtype._np)
-        return _wrap(data, target, target_dtype, self.requires_grad)
+        if target == self._device and target_dtype is self._dtype and not copy:
+            return self
+        from ._ops.shape import convert
+
+        return convert(self, target, target_dtype)
 
     def cpu(self):
         return self.to("cpu")
@@ -395,68 +509,6 @@ class Tensor:
     def byte(self):
         return self.to(_dtype.uint8)
 
-    def detach(self):
-        return _wrap(self._data, self._device, self._dtype)
-
-    def clone(self):
-        return _wrap(self._backend.astype(self._data, self._dtype._np, copy=True),
-                     self._device, self._dtype, self.requires_grad)
-
-    def contiguous(self):
-        if self.is_contiguous():
-            return self
-        with self._backend.context(self._device):
-            data = self._backend.xp.ascontiguousarray(self._data)
-        return _wrap(data, self._device, self._dtype, self.requires_grad)
-
-    # ---- in-place writes -------------------------------------------------------
-    def _write(self, key, value):
-        _autograd.check_inplace(self)
-        self._backend.assign(self._data, key, value)
-        return self
-
-    def copy_(self, src, non_blocking=False):
-        """Copy ``src`` (any device, broadcastable) into this tensor."""
-        if not isinstance(src, Tensor):
-            from ._creation import tensor as _tensor
-
-            src = _tensor(src, device=self._device)
-        data = src._data if src._device == self._device else _transfer(
-            src._data, src._device, self._device, src._dtype._np)
-        try:
-            np.broadcast_shapes(data.shape, self._data.shape)
-        except ValueError:
-            raise RuntimeError(f"copy_(): the size of src {tuple(src.shape)} must be "
-                               f"broadcastable to {tuple(self.shape)}") from None
-        return self._write(Ellipsis, self._backend.astype(data, self._dtype._np))
-
-    def fill_(self, value):
-        if isinstance(value, Tensor):
-            if value.ndim:
-                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got "
-                                   f"tensor with {value.ndim} dimensions.")
-            value = value.item()
-        return self._write(Ellipsis, _operand(value, self._device, self._dtype._np))
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def __setitem__(self, key, value):
-        key = self._index(key)
-        if isinstance(value, Tensor):
-            common_device((self, value), "__setitem__")
-            value = _operand(value, self._device, self._dtype._np)
-        elif _is_scalar(value):
-            value = _common.host_array(value, self._dtype._np)[()]
-        else:
-            value = self._backend.asarray(value, self._dtype._np, self._device, False)
-        self._write(key, value)
-
-    def __getitem__(self, key):
-        with self._backend.context(self._device):
-            data = self._data[self._index(key)]
-        return _wrap(data, self._device, self._dtype, self.requires_grad)
-
     def _index(self, key):
         """Replace tensors inside an index by arrays on this tensor's device."""
         def convert(k):
@@ -470,544 +522,14 @@ class Tensor:
             return tuple(convert(k) for k in key)
         return convert(key)
 
-    # ---- elementwise arithmetic ------------------------------------------------
-    def _binary(self, other, fn, reverse=False, out_dtype=None, name="op"):
-        a, b = (other, self) if reverse else (self, other)
-        if not isinstance(other, (Tensor, numbers.Number, np.generic)):
-            if isinstance(other, np.ndarray):
-                from ._creation import tensor as _tensor
-
-                other = _tensor(other, device=self._device)
-                a, b = (other, self) if reverse else (self, other)
-            else:
-                return NotImplemented
-        device = common_device((a, b), name)
-        _check_broadcast(a, b)
-        dtype = _dtype.result_type(a, b)
-        compute = _compute_dtype(dtype) if out_dtype is None else dtype
-        backend = _backends.get(device)
-        with backend.context(device), np.errstate(all="ignore"):  # inf/nan as in PyTorch
-            x, y = _operand(a, device, compute._np), _operand(b, device, compute._np)
-            data = _as_array(backend.xp, fn(backend.xp, x, y))
-            result_dtype = out_dtype(dtype) if out_dtype else dtype
-            if data.dtype != result_dtype._np:
-                data = backend.astype(data, result_dtype._np)
-        return _wrap(data, device, result_dtype)
-
-    def _inplace(self, other, fn, name, out_dtype=None):
-        result = self._binary(other, fn, name=name, out_dtype=out_dtype)
-        if _dtype._category(result.dtype) > _dtype._category(self._dtype):
-            raise RuntimeError(f"result type {_TYPE_NAMES[result.dtype.name].removesuffix('Tensor')} "
-                               f"can't be cast to the desired output type "
-                               f"{_TYPE_NAMES[self._dtype.name].removesuffix('Tensor')}")
-        return self._write(Ellipsis, self._backend.astype(result._data, self._dtype._np))
-
-    def __add__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.add(x, y), name="add")
-
-    def __radd__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.add(x, y), reverse=True, name="add")
-
-    def __sub__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.subtract(x, y), name="sub")
-
-    def __rsub__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.subtract(x, y), reverse=True, name="sub")
-
-    def __mul__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.multiply(x, y), name="mul")
-
-    def __rmul__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.multiply(x, y), reverse=True, name="mul")
-
-    def __truediv__(self, other):
-        return self._binary(other, _true_divide, out_dtype=_float_result, name="div")
-
-    def __rtruediv__(self, other):
-        return self._binary(other, _true_divide, reverse=True, out_dtype=_float_result, name="div")
-
-    def __floordiv__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.floor_divide(x, y), name="floor_divide")
-
-    def __rfloordiv__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.floor_divide(x, y), reverse=True,
-                            name="floor_divide")
-
-    def __mod__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.remainder(x, y), name="remainder")
-
-    def __rmod__(self, other):
-        return self._binary(other, lambda xp, x, y: xp.remainder(x, y), reverse=True,
-                            name="remainder")
-
-    def __pow__(self, other):
-        return self._binary(other, _power, name="pow")
-
-    def __rpow__(self, other):
-        return self._binary(other, _power, reverse=True, name="pow")
-
-    def __iadd__(self, other):
-        return self._inplace(other, lambda xp, x, y: xp.add(x, y), "add_")
-
-    def __isub__(self, other):
-        return self._inplace(other, lambda xp, x, y: xp.subtract(x, y), "sub_")
-
-    def __imul__(self, other):
-        return self._inplace(other, lambda xp, x, y: xp.multiply(x, y), "mul_")
-
-    def __itruediv__(self, other):
-        return self._inplace(other, _true_divide, "div_", out_dtype=_float_result)
-
-    def add(self, other, *, alpha=1):
-        return self + (other * alpha if alpha != 1 else other)
-
-    def sub(self, other, *, alpha=1):
-        return self - (other * alpha if alpha != 1 else other)
-
-    def mul(self, other):
-        return self * other
-
-    def div(self, other):
-        return self / other
-
-    def pow(self, exponent):
-        return self ** exponent
-
-    def add_(self, other, *, alpha=1):
-        return self.__iadd__(other * alpha if alpha != 1 else other)
-
-    def sub_(self, other, *, alpha=1):
-        return self.__isub__(other * alpha if alpha != 1 else other)
-
-    def mul_(self, other):
-        return self.__imul__(other)
-
-    def div_(self, other):
-        return self.__itruediv__(other)
-
-    def clamp_(self, min=None, max=None):  # noqa: A002
-        return self._write(Ellipsis, self.clamp(min, max)._data)
-
-    def _compare(self, other, ufunc, name):
-        return self._binary(other, lambda xp, x, y: getattr(xp, ufunc)(x, y),
-                            out_dtype=lambda d: _dtype.bool, name=name)
-
-    def __eq__(self, other):
-        return self._compare(other, "equal", "eq")
-
-    def __ne__(self, other):
-        return self._compare(other, "not_equal", "ne")
-
-    def __lt__(self, other):
-        return self._compare(other, "less", "lt")
-
-    def __le__(self, other):
-        return self._compare(other, "less_equal", "le")
-
-    def __gt__(self, other):
-        return self._compare(other, "greater", "gt")
-
-    def __ge__(self, other):
-        return self._compare(other, "greater_equal", "ge")
-
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
-
-    def _logical(self, other, ufunc, name, reverse=False):
-        if self._dtype.is_floating_point:
-            raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got "
-                            f"{self._dtype}")
-        return self._binary(other, lambda xp, x, y: getattr(xp, ufunc)(x, y), reverse=reverse,
-                            name=name)
-
-    def __and__(self, other):
-        return self._logical(other, "bitwise_and", "bitwise_and")
-
-    def __or__(self, other):
-        return self._logical(other, "bitwise_or", "bitwise_or")
-
-    def __xor__(self, other):
-        return self._logical(other, "bitwise_xor", "bitwise_xor")
-
-    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
-
-    def __invert__(self):
-        if self._dtype.is_floating_point:
-            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
-        return self._unary(lambda xp, x: xp.invert(x), float_only=False)
-
-    # ---- unary -----------------------------------------------------------------
-    def _unary(self, fn, float_only=True):
-        """Apply ``fn(xp, x)``; float-only functions turn integer input into the default
-        float dtype, and half types compute in float32 and round once."""
-        dtype = self._dtype
-        if float_only and not (dtype.is_floating_point or dtype.is_complex):
-            dtype = _dtype.get_default_dtype()
-        compute = _compute_dtype(dtype)
-        backend = self._backend
-        with backend.context(self._device), np.errstate(all="ignore"):  # inf/nan as in PyTorch
-            x = self._data if self._data.dtype == compute._np else backend.astype(self._data, compute._np)
-            data = _as_array(backend.xp, fn(backend.xp, x))
-            if data.dtype != dtype._np:
-                data = backend.astype(data, dtype._np)
-        return _wrap(data, self._device, dtype)
-
-    def __neg__(self):
-        if self._dtype is _dtype.bool:
-            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
-                               "If you are trying to invert a mask, use the `~` or "
-                               "`logical_not()` operator instead.")
-        return self._unary(lambda xp, x: xp.negative(x), float_only=False)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return self._unary(lambda xp, x: xp.abs(x), float_only=False)
-
-    neg, abs = __neg__, __abs__
-
-    def exp(self):
-        return self._unary(lambda xp, x: xp.exp(x))
-
-    def log(self):
-        return self._unary(lambda xp, x: xp.log(x))
-
-    def sqrt(self):
-        return self._unary(lambda xp, x: xp.sqrt(x))
-
-    def sin(self):
-        return self._unary(lambda xp, x: xp.sin(x))
-
-    def cos(self):
-        return self._unary(lambda xp, x: xp.cos(x))
-
-    def tanh(self):
-        return self._unary(lambda xp, x: xp.tanh(x))
-
-    def erf(self):
-        from ._math import erf
-
-        return self._unary(erf)
-
-    def sigmoid(self):
-        # 1 / (1 + exp(-x)) overflows harmlessly to 0 for very negative x
-        return self._unary(lambda xp, x: xp.divide(1, 1 + xp.exp(-x), dtype=x.dtype))
-
-    def relu(self):
-        return self._unary(lambda xp, x: xp.maximum(x, x.dtype.type(0)), float_only=False)
-
-    def floor(self):
-        return self._unary(lambda xp, x: xp.floor(x), float_only=False)
-
-    def ceil(self):
-        return self._unary(lambda xp, x: xp.ceil(x), float_only=False)
-
-    def round(self):
-        return self._unary(lambda xp, x: xp.round(x), float_only=False)
-
-    def isnan(self):
-        return self._unary(lambda xp, x: xp.isnan(x), float_only=False).bool()
-
-    def isfinite(self):
-        return self._unary(lambda xp, x: xp.isfinite(x), float_only=False).bool()
-
-    def logical_not(self):
-        return self._unary(lambda xp, x: xp.logical_not(x), float_only=False).bool()
-
-    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
-        """Limit values to ``[min, max]`` (either may be ``None``)."""
-        if min is None and max is None:
-            raise RuntimeError("clamp(): At least one of 'min' or 'max' must not be None")
-        out = self
-        if min is not None:
-            out = out._binary(min, lambda xp, x, y: xp.maximum(x, y), name="clamp")
-        if max is not None:
-            out = out._binary(max, lambda xp, x, y: xp.minimum(x, y), name="clamp")
-        return out
-
-    clip = clamp
-
-    # ---- linear algebra --------------------------------------------------------
-    def __matmul__(self, other):
-        return matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return matmul(other, self)
-
-    matmul = __matmul__
-
-    # ---- reductions ------------------------------------------------------------
-    def _reduce(self, fn, dim, keepdim, dtype=None, name="reduce"):
-        axis = None
-        if dim is not None and dim != () and dim != []:  # an empty dim list reduces all
-            dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-            axis = tuple(_dim(d, self.ndim, name) for d in dims)
-            if self.ndim == 0:
-                axis = None
-        out_dtype = dtype or self._dtype
-        compute = _compute_dtype(out_dtype)
-        backend = self._backend
-        with backend.context(self._device):
-            x = self._data if self._data.dtype == compute._np else backend.astype(self._data, compute._np)
-            data = fn(backend.xp, x, axis, keepdim)
-            data = backend.xp.asarray(data)
-            if data.dtype != out_dtype._np:
-                data = backend.astype(data, out_dtype._np)
-        return _wrap(data, self._device, out_dtype)
-
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
-        acc = _dtype.to_dtype(dtype) if dtype is not None else (
-            self._dtype if self._dtype.is_floating_point or self._dtype.is_complex else _dtype.int64)
-        return self._reduce(lambda xp, x, a, k: xp.sum(x, axis=a, keepdims=k), dim, keepdim,
-                            acc, "sum")
-
-    def prod(self, dim=None, keepdim=False):
-        acc = self._dtype if self._dtype.is_floating_point else _dtype.int64
-        return self._reduce(lambda xp, x, a, k: xp.prod(x, axis=a, keepdims=k), dim, keepdim,
-                            acc, "prod")
-
-    def _needs_float(self, name):
-        if not (self._dtype.is_floating_point or self._dtype.is_complex):
-            raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
-                               f"either a floating point or complex dtype. Got: "
-                               f"{_TYPE_NAMES[self._dtype.name].removesuffix('Tensor')}")
-
-    def mean(self, dim=None, keepdim=False):
-        self._needs_float("mean")
-        return self._reduce(lambda xp, x, a, k: xp.mean(x, axis=a, keepdims=k), dim, keepdim,
-                            name="mean")
-
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """Variance with Bessel's correction by default (``correction=1``)."""
-        self._needs_float("var")
-        ddof = _correction(unbiased, correction)
-        return self._reduce(lambda xp, x, a, k: xp.var(x, axis=a, keepdims=k, ddof=ddof),
-                            dim, keepdim, name="var")
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """Standard deviation with Bessel's correction by default (``correction=1``)."""
-        self._needs_float("std")
-        ddof = _correction(unbiased, correction)
-        return self._reduce(lambda xp, x, a, k: xp.std(x, axis=a, keepdims=k, ddof=ddof),
-                            dim, keepdim, name="std")
-
-    def _extreme(self, which, dim, keepdim):
-        if self.numel() == 0 and dim is None:
-            raise RuntimeError(f"{which}(): Expected reduction dim to be specified for "
-                               f"input.numel() == 0. Specify the reduction dim with the "
-                               f"'dim' argument.")
-        if dim is None:
-            return self._reduce(lambda xp, x, a, k: getattr(xp, which)(x), None, False,
-                                self._dtype, which)
-        values = self._reduce(lambda xp, x, a, k: getattr(xp, which)(x, axis=a, keepdims=k),
-                              dim, keepdim, self._dtype, which)
-        indices = self._arg("arg" + which, dim, keepdim)
-        return _RETURN_TYPES[which](values, indices)
-
-    def max(self, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):
-            return maximum(self, dim)
-        return self._extreme("max", dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        if isinstance(dim, Tensor):
-            return minimum(self, dim)
-        return self._extreme("min", dim, keepdim)
-
-    def amax(self, dim=None, keepdim=False):
-        return self._reduce(lambda xp, x, a, k: xp.max(x, axis=a, keepdims=k), dim, keepdim,
-                            self._dtype, "amax")
-
-    def amin(self, dim=None, keepdim=False):
-        return self._reduce(lambda xp, x, a, k: xp.min(x, axis=a, keepdims=k), dim, keepdim,
-                            self._dtype, "amin")
-
-    def _arg(self, which, dim, keepdim):
-        if dim is None:
-            return self._reduce(lambda xp, x, a, k: getattr(xp, which)(x.reshape(-1)), None,
-                                False, _dtype.int64, which)
-        d = _dim(dim, self.ndim, which)
-        return self._reduce(lambda xp, x, a, k: getattr(xp, which)(x, axis=d, keepdims=k)
-                            if x.ndim else xp.zeros((), np.int64), d, keepdim,
-                            _dtype.int64, which)
-
-    def argmax(self, dim=None, keepdim=False):
-        return self._arg("argmax", dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        return self._arg("argmin", dim, keepdim)
-
-    def all(self, dim=None, keepdim=False):
-        return self._reduce(lambda xp, x, a, k: xp.all(x, axis=a, keepdims=k), dim, keepdim,
-                            _dtype.bool, "all")
-
-    def any(self, dim=None, keepdim=False):
-        return self._reduce(lambda xp, x, a, k: xp.any(x, axis=a, keepdims=k), dim, keepdim,
-                            _dtype.bool, "any")
-
-    # ---- shape -----------------------------------------------------------------
-    def _view(self, fn):
-        with self._backend.context(self._device):
-            data = fn(self._backend.xp, self._data)
-        # a view of a tensor that requires grad also does (so in-place writes through
-        # it follow the same no_grad rule)
-        return _wrap(data, self._device, self._dtype, self.requires_grad)
-
-    def reshape(self, *shape):
-        shape = _shape_arg(shape, self.numel(), "reshape")
-        return self._view(lambda xp, x: x.reshape(shape))
-
-    def view(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (_dtype.dtype,)):
-            return self._view(lambda xp, x: x.view(shape[0]._np))
-        shape = _shape_arg(shape, self.numel(), "view")
-
-        def no_copy(xp, x):
-            try:
-                return xp.reshape(x, shape, copy=False)
-            except ValueError:
-                raise RuntimeError("view size is not compatible with input tensor's size and "
-                                   "stride (at least one dimension spans across two contiguous "
-                                   "subspaces). Use .reshape(...) instead.") from None
-
-        return self._view(no_copy)
-
-    def view_as(self, other):
-        return self.view(other.shape)
-
-    def reshape_as(self, other):
-        return self.reshape(other.shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        if self.ndim == 0:
-            return self.reshape(1)
-        s, e = _dim(start_dim, self.ndim, "flatten"), _dim(end_dim, self.ndim, "flatten")
-        if s > e:
-            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-        shape = self.shape
-        new = shape[:s] + (Size(shape[s:e + 1]).numel(),) + shape[e + 1:]
-        return self.reshape(new)
-
-    def permute(self, *dims):
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
-        if len(dims) != self.ndim:
-            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input "
-                               f"does not match the length of the desired ordering of "
-                               f"dimensions i.e. input.dim() = {self.ndim} is not equal to "
-                               f"len(dims) = {len(dims)}")
-        axes = tuple(_dim(d, self.ndim, "permute") for d in dims)
-        if len(set(axes)) != len(axes):
-            raise RuntimeError("permute(): duplicate dims are not allowed.")
-        return self._view(lambda xp, x: x.transpose(axes))
-
-    def transpose(self, dim0, dim1):
-        if self.ndim == 0:
-            return self
-        a, b = _dim(dim0, self.ndim, "transpose"), _dim(dim1, self.ndim, "transpose")
-        return self._view(lambda xp, x: xp.swapaxes(x, a, b))
-
-    def t(self):
-        if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        return self.transpose(0, 1) if self.ndim == 2 else self
-
-    @property
-    def T(self):
-        return self._view(lambda xp, x: x.T)
-
-    @property
-    def mT(self):
-        return self.transpose(-2, -1)
-
-    def unsqueeze(self, dim):
-        d = _dim(dim, self.ndim + 1, "unsqueeze")
-        return self._view(lambda xp, x: xp.expand_dims(x, d))
-
-    def squeeze(self, dim=None):
-        if dim is None:
-            return self._view(lambda xp, x: x.reshape(tuple(s for s in x.shape if s != 1)))
-        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-        axes = {_dim(d, self.ndim, "squeeze") for d in dims} if self.ndim else set()
-        shape = tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1))
-        return self._view(lambda xp, x: x.reshape(shape))
-
-    def expand(self, *sizes):
-        sizes = sizes[0] if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
-        if len(sizes) < self.ndim:
-            raise RuntimeError(f"expand(): the number of sizes provided ({len(sizes)}) must be "
-                               f"greater or equal to the number of dimensions in the tensor "
-                               f"({self.ndim})")
-        lead = len(sizes) - self.ndim
-        shape = tuple(self.shape[i - lead] if s == -1 and i >= lead else s
-                      for i, s in enumerate(sizes))
-        for i, s in enumerate(shape[lead:]):
-            if self.shape[i] not in (1, s):
-                raise RuntimeError(f"The expanded size of the tensor ({s}) must match the "
-                                   f"existing size ({self.shape[i]}) at non-singleton "
-                                   f"dimension {i + lead}.  Target sizes: {list(sizes)}.  "
-                                   f"Tensor sizes: {list(self.shape)}")
-        return self._view(lambda xp, x: xp.broadcast_to(x, shape))
-
-    def expand_as(self, other):
-        return self.expand(other.shape)
-
-    def chunk(self, chunks, dim=0):
-        d = _dim(dim, self.ndim, "chunk")
-        step = -(-self.shape[d] // chunks)
-        return tuple(self.narrow(d, i, min(step, self.shape[d] - i))
-                     for i in range(0, self.shape[d], step))
-
-    def narrow(self, dim, start, length):
-        d = _dim(dim, self.ndim, "narrow")
-        key = (slice(None),) * d + (slice(start, start + length),)
-        return self[key]
-
-    # keep the method names next to functions with the same meaning
-    def masked_fill(self, mask, value):
-        """``value`` where ``mask`` holds; keeps this tensor's dtype (as PyTorch does)."""
-        if isinstance(value, Tensor):
-            value = value.item()
-        return where(mask, value, self).to(self._dtype)
-
-    def masked_fill_(self, mask, value):
-        return self._write(Ellipsis, self.masked_fill(mask, value)._data)
-
+    # Operators and methods are defined by families in tensorlite._ops (elementwise,
+    # reductions, shape and indexing, linear algebra), each op with its derivative,
+    # and installed on this class when tensorlite._ops is imported.
 
 _TYPE_NAMES = {"bool": "BoolTensor", "uint8": "ByteTensor", "int8": "CharTensor",
                "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor",
                "float16": "HalfTensor", "bfloat16": "BFloat16Tensor",
                "float32": "FloatTensor", "float64": "DoubleTensor"}
-
-
-def _check_broadcast(a, b):
-    """PyTorch's error for shapes that do not broadcast (NumPy's is a ValueError)."""
-    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
-    for i in range(1, min(len(sa), len(sb)) + 1):
-        if sa[-i] != sb[-i] and 1 not in (sa[-i], sb[-i]):
-            raise RuntimeError(f"The size of tensor a ({sa[-i]}) must match the size of tensor "
-                               f"b ({sb[-i]}) at non-singleton dimension {max(len(sa), len(sb)) - i}")
-
-
-def _correction(unbiased, correction):
-    if correction is not None:
-        return correction
-    return 1 if unbiased is None or unbiased else 0
-
-
-def _true_divide(xp, x, y):
-    return xp.true_divide(x, y)
-
-
-def _float_result(d):
-    return d if d.is_floating_point or d.is_complex else _dtype.get_default_dtype()
-
-
-def _power(xp, x, y):
-    if np.dtype(getattr(x, "dtype", np.float64)).kind in "iu":
-        if bool(xp.any(xp.asarray(y) < 0)):  # synchronizes on cuda: a value check
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-    return xp.power(x, y)
 
 
 def _shape_arg(shape, numel, fn):
@@ -1041,116 +563,3 @@ def _transfer(data, src, dst, np_dtype):
     host = src_backend.to_numpy(data)  # device -> host copy (synchronizes)
     fresh = host is not data  # a device's host copy is ours to keep: no second copy
     return dst_backend.asarray(host, np_dtype, dst, not fresh)
-
-
-# ---- functions of several tensors ---------------------------------------------
-def _as_tensor_operand(x, device):
-    if isinstance(x, Tensor):
-        return x
-    from ._creation import tensor as _tensor
-
-    return _tensor(x, device=device)
-
-
-def matmul(a, b):
-    """Matrix product with NumPy's broadcasting rules; half types accumulate in float32."""
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError("matmul(): argument 'input' and 'other' must be Tensors")
-    device = common_device((a, b), "matmul")
-    if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
-    if a.dtype is not b.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_TYPE_NAMES[a.dtype.name][:-6].lower()} != "
-                           f"{_TYPE_NAMES[b.dtype.name][:-6].lower()}")
-    ka = a.shape[-1]
-    kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
-    if ka != kb:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
-                           f"({Size(a.shape[:-1]).numel() if a.ndim > 1 else 1}x{ka} and "
-                           f"{kb}x{b.shape[-1] if b.ndim > 1 else 1})")
-    compute = _compute_dtype(a.dtype)
-    backend = _backends.get(device)
-    with backend.context(device):
-        x = backend.astype(a._data, compute._np) if compute is not a.dtype else a._data
-        y = backend.astype(b._data, compute._np) if compute is not b.dtype else b._data
-        data = _as_array(backend.xp, backend.xp.matmul(x, y))
-        if compute is not a.dtype:
-            data = backend.astype(data, a.dtype._np)
-    return _wrap(data, device, a.dtype)
-
-
-def maximum(a, b):
-    return a._binary(b, lambda xp, x, y: xp.maximum(x, y), name="maximum")
-
-
-def minimum(a, b):
-    return a._binary(b, lambda xp, x, y: xp.minimum(x, y), name="minimum")
-
-
-def where(condition, input, other):  # noqa: A002 - PyTorch's names
-    """``input`` where ``condition`` holds, else ``other`` (scalars allowed for both)."""
-    if not isinstance(condition, Tensor):
-        raise TypeError("where(): argument 'condition' must be a Tensor")
-    if condition.dtype is not _dtype.bool:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                           f"tensor with dtype {_TYPE_NAMES[condition.dtype.name][:-6]}")
-    device = common_device((condition, input, other), "where")
-    dtype = _dtype.result_type(input, other)
-    backend = _backends.get(device)
-    with backend.context(device):
-        data = backend.xp.where(_operand(condition, device, np.dtype(np.bool_)),
-                                _operand(input, device, dtype._np),
-                                _operand(other, device, dtype._np))
-    return _wrap(backend.xp.asarray(data).astype(dtype._np, copy=False), device, dtype)
-
-
-def _join(tensors, dim, fn, name):
-    tensors = list(tensors)
-    if not tensors:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
-    for t in tensors:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{name}(): expected a sequence of Tensors, got {type(t).__name__}")
-    device = common_device(tensors, name)
-    dtype = _dtype.result_type(*[t for t in tensors if t.numel() or t.ndim != 1] or tensors)
-    backend = _backends.get(device)
-    with backend.context(device):
-        arrays = [_operand(t, device, dtype._np) for t in tensors]
-        data = fn(backend.xp, arrays)
-    return _wrap(data, device, dtype)
-
-
-def cat(tensors, dim=0):
-    """Join tensors along an existing dimension (1-D empty tensors are skipped, as in PyTorch)."""
-    tensors = list(tensors)
-    kept = [t for t in tensors if not (isinstance(t, Tensor) and t.ndim == 1 and t.numel() == 0)]
-    if not kept:
-        return _join(tensors[:1], 0, lambda xp, arrs: arrs[0].copy(), "cat")
-    d = _dim(dim, kept[0].ndim, "cat")
-    for number, t in enumerate(kept):
-        if t.ndim != kept[0].ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got "
-                               f"{kept[0].ndim} and {t.ndim}")
-        for i, (s, s0) in enumerate(zip(t.shape, kept[0].shape)):
-            if i != d and s != s0:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {s0} but got size {s} for tensor number "
-                                   f"{number} in the list.")
-    return _join(kept, d, lambda xp, arrs: xp.concatenate(arrs, axis=d), "cat")
-
-
-def stack(tensors, dim=0):
-    """Join same-shape tensors along a new dimension."""
-    tensors = list(tensors)
-    if tensors and isinstance(tensors[0], Tensor):
-        shape0 = tensors[0].shape
-        for i, t in enumerate(tensors):
-            if isinstance(t, Tensor) and t.shape != shape0:
-                raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                                   f"{list(shape0)} at entry 0 and {list(t.shape)} at entry {i}")
-        d = _dim(dim, tensors[0].ndim + 1, "stack")
-    else:
-        d = dim
-    return _join(tensors, d, lambda xp, arrs: xp.stack(arrs, axis=d), "stack")

@@ -10,8 +10,9 @@ A backend is an object with:
     concrete index (``cuda`` -> ``cuda:0``);
 ``context(device)``
     a context manager that makes ``device`` current (CuPy's device context);
-``empty / full / asarray / astype / assign``
-    allocation, conversion and in-place writes (no-ops on meta);
+``empty / full / asarray / astype / assign / scatter_add``
+    allocation, conversion and in-place writes (no-ops on meta); ``scatter_add``
+    adds values at indices that may repeat (the gradient of every gather);
 ``to_numpy(array) -> numpy.ndarray``
     a host copy (meta raises);
 ``numpy_view(array, device)``

@@ -48,6 +48,10 @@ class CPUBackend(_common.SingleDevice):
     def assign(self, array, key, value):
         array[key] = value
 
+    def scatter_add(self, array, key, values):
+        """``array[key] += values`` where repeated indices add up (gradients of gathers)."""
+        np.add.at(array, key, values)
+
     def to_numpy(self, array):
         return array
 

@@ -136,6 +136,13 @@ class CUDABackend:
         with _cupy().cuda.Device(array.device.id):
             array[key] = value
 
+    def scatter_add(self, array, key, values):
+        """``array[key] += values`` where repeated indices add up (atomics on the GPU)."""
+        import cupyx
+
+        with _cupy().cuda.Device(array.device.id):
+            cupyx.scatter_add(array, key, values)
+
     def numpy_view(self, array, device):
         raise TypeError(f"can't convert {device} device type tensor to numpy. Use Tensor.cpu() "
                         f"to copy the tensor to host memory first.")

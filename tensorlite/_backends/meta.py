@@ -174,6 +174,9 @@ class MetaBackend(_common.SingleDevice):
     def assign(self, array, key, value):
         pass  # no data to write
 
+    def scatter_add(self, array, key, values):
+        pass
+
     def to_numpy(self, array):
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
 

@@ -4,6 +4,9 @@ r"""Functional forms of the layers: ``linear``, ``conv2d``, ``embedding``,
 Every function computes on its inputs' device through the backend's array
 namespace (NumPy or CuPy; on ``meta`` only shapes are computed), checks
 PyTorch's device rule, and computes half types in float32, rounding once.
+Each one is differentiable: composites (``linear``, ``dropout``) through the
+operations they call, the fused ones (``conv2d``, ``embedding``,
+``layer_norm``) with their derivative written beside their forward.
 
 >>> import tensorlite as tl
 >>> import tensorlite.nn.functional as F
@@ -13,13 +16,16 @@ tensor([0., 2.])
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
-from .. import _autograd, _backends, _dtype
-from .._tensor import Tensor, _compute_dtype, _wrap, common_device, matmul
+from ..autograd import grad_mode as _autograd
+from .. import _backends, _dtype
+from .._ops import elementwise, inplace
+from .._ops.linalg import matmul
+from .._tensor import Tensor, _compute_dtype, _wrap, common_device
+from ..autograd.graph import needs_grad, record
 
 __all__ = ["linear", "conv2d", "embedding", "layer_norm", "relu", "leaky_relu", "tanh",
            "sigmoid", "gelu", "dropout"]
@@ -55,7 +61,7 @@ def _finish(data, device, dtype):
 
 def _inplace_result(input, result):  # noqa: A002
     """Write ``result`` into ``input`` (the ``inplace=True`` forms) and return ``input``."""
-    return input._write(Ellipsis, result._data)
+    return inplace.assign_result(input, result)
 
 
 # ---- linear layers ---------------------------------------------------------------------
@@ -156,25 +162,70 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     dtype = input.dtype
     compute = _compute_dtype(dtype)
     backend = _backends.get(device)
+    geometry = (n, c, h, w, c_out, c_per_group, kh, kw, groups, stride, dilation, pads,
+                h_out, w_out)
     with backend.context(device):
         xp = backend.xp
         x, wt, b = _arrays(device, compute, input, weight, bias)
-        x = x.reshape(n, c, h, w)
-        if any(pads[0]) or any(pads[1]):
-            x = xp.pad(x, ((0, 0), (0, 0)) + pads)
-        # im2col: one strided view per kernel offset, stacked to (N, C, kH*kW, H_out, W_out)
-        h_end, w_end = stride[0] * (h_out - 1) + 1, stride[1] * (w_out - 1) + 1
-        cols = xp.stack([x[:, :, i * dilation[0]:i * dilation[0] + h_end:stride[0],
-                              j * dilation[1]:j * dilation[1] + w_end:stride[1]]
-                         for i in range(kh) for j in range(kw)], axis=2)
-        cols = cols.reshape(n, groups, c_per_group * kh * kw, h_out * w_out)
+        cols = _im2col(xp, x.reshape(n, c, h, w), geometry)
         kernel = wt.reshape(groups, c_out // groups, c_per_group * kh * kw)
         out = xp.matmul(kernel, cols).reshape(n, c_out, h_out, w_out)
         if b is not None:
             out = out + b.reshape(1, c_out, 1, 1)
         if unbatched:
             out = out.reshape(c_out, h_out, w_out)
-    return _finish(out, device, dtype)
+    result = _finish(out, device, dtype)
+    if needs_grad(input, weight, bias):
+        keep_cols = cols if weight.requires_grad else None  # the weight's gradient reads them
+        keep_kernel = kernel if input.requires_grad else None
+
+        def backward(grads):
+            g = grads[0].reshape(n, groups, c_out // groups, h_out * w_out)
+            gx = gw = gb = None
+            if keep_kernel is not None:
+                gcols = xp.matmul(xp.swapaxes(keep_kernel, -1, -2), g)
+                gx = _col2im(xp, backend, gcols, geometry).reshape(input.shape)
+            if keep_cols is not None:
+                gw = xp.matmul(g, xp.swapaxes(keep_cols, -1, -2)).sum(axis=0)
+                gw = gw.reshape(weight.shape)
+            if bias is not None:
+                gb = g.sum(axis=(0, 3)).reshape(c_out)
+            return gx, gw, gb
+
+        record("ConvolutionBackward0", (input, weight, bias), result, backward)
+    return result
+
+
+def _im2col(xp, x, geometry):
+    """Columns ``(N, groups, C_in/groups * kH * kW, H_out * W_out)``: one strided view of
+    the padded input per kernel offset, stacked."""
+    n, c, h, w, c_out, c_per_group, kh, kw, groups, stride, dilation, pads, h_out, w_out = \
+        geometry
+    if any(pads[0]) or any(pads[1]):
+        x = xp.pad(x, ((0, 0), (0, 0)) + pads)
+    h_end, w_end = stride[0] * (h_out - 1) + 1, stride[1] * (w_out - 1) + 1
+    cols = xp.stack([x[:, :, i * dilation[0]:i * dilation[0] + h_end:stride[0],
+                       j * dilation[1]:j * dilation[1] + w_end:stride[1]]
+                     for i in range(kh) for j in range(kw)], axis=2)
+    return cols.reshape(n, groups, c_per_group * kh * kw, h_out * w_out)
+
+
+def _col2im(xp, backend, cols, geometry):
+    """The adjoint of :func:`_im2col`: add each kernel offset's columns back into the
+    padded input's positions, then drop the padding."""
+    n, c, h, w, c_out, c_per_group, kh, kw, groups, stride, dilation, pads, h_out, w_out = \
+        geometry
+    hp, wp = h + sum(pads[0]), w + sum(pads[1])
+    out = xp.zeros((n, c, hp, wp), cols.dtype)
+    cols = cols.reshape(n, c, kh, kw, h_out, w_out)
+    h_end, w_end = stride[0] * (h_out - 1) + 1, stride[1] * (w_out - 1) + 1
+    for i in range(kh):
+        for j in range(kw):
+            window = (slice(None), slice(None),
+                      slice(i * dilation[0], i * dilation[0] + h_end, stride[0]),
+                      slice(j * dilation[1], j * dilation[1] + w_end, stride[1]))
+            backend.assign(out, window, out[window] + cols[:, :, i, j])
+    return out[:, :, pads[0][0]:hp - pads[0][1], pads[1][0]:wp - pads[1][1]]
 
 
 # ---- embedding and normalization -------------------------------------------------------
@@ -210,7 +261,21 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
         if max_norm is not None and idx.size:
             _embedding_renorm_(weight, xp.unique(idx), float(max_norm), float(norm_type))
         data = xp.take(weight._data, idx.reshape(-1), axis=0).reshape(tuple(idx.shape) + (weight.shape[1],))
-    return _wrap(data, device, weight.dtype)
+    result = _wrap(data, device, weight.dtype)
+    if needs_grad(weight):
+        shape, np_dtype = weight._data.shape, weight._data.dtype
+        flat = idx.reshape(-1)
+
+        def backward(grads):  # rows add up over repeated indices; padding_idx gets none
+            g = grads[0].reshape(-1, shape[1])
+            if padding_idx is not None:
+                g = g * (flat != padding_idx % shape[0])[:, None]
+            out = xp.zeros(shape, g.dtype)
+            backend.scatter_add(out, flat, g)
+            return None, out
+
+        record("EmbeddingBackward0", (input, weight), result, backward)
+    return result
 
 
 def _embedding_renorm_(weight, rows, max_norm, norm_type):
@@ -222,7 +287,7 @@ def _embedding_renorm_(weight, rows, max_norm, norm_type):
     norms = xp.sum(xp.abs(sel) ** norm_type, axis=1) ** (1.0 / norm_type)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(compute)
     with _autograd.no_grad():
-        weight._write(rows, backend.astype(sel * scale[:, None], weight.dtype._np))
+        inplace.write(weight, rows, backend.astype(sel * scale[:, None], weight.dtype._np))
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # noqa: A002
@@ -263,12 +328,28 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):  # no
         mean = xp.mean(x, axis=axes, keepdims=True)
         centred = x - mean
         var = xp.mean(centred * centred, axis=axes, keepdims=True)
-        out = centred * (1 / xp.sqrt(var + compute._np.type(eps)))
-        if g is not None:
-            out = out * g
+        rstd = 1 / xp.sqrt(var + compute._np.type(eps))
+        normed = centred * rstd
+        out = normed * g if g is not None else normed
         if b is not None:
             out = out + b
-    return _finish(out, device, dtype)
+    result = _finish(out, device, dtype)
+    if needs_grad(input, weight, bias):
+        batch_axes = tuple(range(input.ndim - k))
+
+        def backward(grads):
+            # with n = x̂ = (x - mean) * rstd and h = dy * gamma:
+            # dx = rstd * (h - mean(h) - n * mean(h * n)) over the normalized axes
+            dy = grads[0]
+            h = dy * g if g is not None else dy
+            dx = rstd * (h - xp.mean(h, axis=axes, keepdims=True)
+                         - normed * xp.mean(h * normed, axis=axes, keepdims=True))
+            dgamma = (dy * normed).sum(axis=batch_axes) if weight is not None else None
+            dbeta = dy.sum(axis=batch_axes) if bias is not None else None
+            return dx, dgamma, dbeta
+
+        record("NativeLayerNormBackward0", (input, weight, bias), result, backward)
+    return result
 
 
 # ---- activations -------------------------------------------------------------------------
@@ -282,8 +363,7 @@ def relu(input, inplace=False):  # noqa: A002
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
     """:math:`x` where :math:`x > 0`, else :math:`\\text{negative\\_slope} \\cdot x`."""
     _check_tensor(input, "input", "leaky_relu")
-    slope = float(negative_slope)
-    result = input._unary(lambda xp, x: xp.where(x > 0, x, x * x.dtype.type(slope)))
+    result = elementwise.leaky_relu(input, float(negative_slope))
     return _inplace_result(input, result) if inplace else result
 
 
@@ -299,21 +379,6 @@ def sigmoid(input):  # noqa: A002
     return input.sigmoid()
 
 
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_SQRT_HALF = math.sqrt(0.5)
-
-
-def _gelu_exact(xp, x):
-    from .._math import erf
-
-    return x * (0.5 * (1 + erf(xp, x * x.dtype.type(_SQRT_HALF))))
-
-
-def _gelu_tanh(xp, x):
-    inner = x.dtype.type(_SQRT_2_OVER_PI) * (x + x.dtype.type(0.044715) * x * x * x)
-    return x * (0.5 * (1 + xp.tanh(inner)))
-
-
 def _check_approximate(approximate):
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
@@ -326,7 +391,7 @@ def gelu(input, approximate="none"):  # noqa: A002
     """
     _check_tensor(input, "input", "gelu")
     _check_approximate(approximate)
-    return input._unary(_gelu_tanh if approximate == "tanh" else _gelu_exact)
+    return (elementwise.gelu_tanh if approximate == "tanh" else elementwise.gelu_exact)(input)
 
 
 def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):  # noqa: A002

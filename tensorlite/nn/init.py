@@ -32,7 +32,8 @@ import warnings
 
 import numpy as np
 
-from .. import _autograd, _dtype
+from ..autograd import grad_mode as _autograd
+from .. import _dtype
 from .._creation import empty, eye
 from .._creation import tensor as as_tensor
 from .._math import erfinv

@@ -389,13 +389,14 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
 
 # ---- in-place Tensor methods -----------------------------------------------------------
 def _fill_inplace(tensor, kind, generator, fn, **params):
-    from .. import _autograd
+    from .._ops import inplace
 
-    _autograd.check_inplace(tensor)
+    inplace.check_writable(tensor)
     data = _draw(kind, tuple(tensor.shape), tensor.dtype, tensor.device, generator, fn,
                  out=tensor._data, **params)  # written in place: no full-size temporary
     if data is not tensor._data:
         tensor._backend.assign(tensor._data, Ellipsis, data)
+    inplace.bump(tensor)
     return tensor
 
 

@@ -18,7 +18,7 @@ order, depth first, exactly as PyTorch does, so ``named_parameters()`` and
 >>> list(m.state_dict())
 ['scale', 'shift']
 >>> m(tl.ones(3))
-tensor([1., 1., 1.])
+tensor([1., 1., 1.], grad_fn=<AddBackward0>)
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ import itertools
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from ... import _autograd, _backends, _device, _dtype
+from ...autograd import grad_mode as _autograd
+from ... import _backends, _device, _dtype
 from ..._tensor import Tensor
 from ..parameter import Parameter
 
@@ -521,8 +522,19 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        """Reset gradients. tensorlite does not compute gradients yet, so parameters
-        never hold one and this does nothing; it exists so training loops run."""
+        """Reset the gradients of every parameter: to ``None`` (the default), or to zeros
+        in place with ``set_to_none=False``."""
+        for param in self.parameters():
+            if param._grad is None:
+                continue
+            if set_to_none:
+                param._grad = None
+            else:
+                if param._grad._grad_fn is not None:
+                    param._grad = param._grad.detach()
+                param._grad.requires_grad = False
+                with _autograd.no_grad():
+                    param._grad.zero_()
 
     # ---- repr ------------------------------------------------------------------------------
     def extra_repr(self):

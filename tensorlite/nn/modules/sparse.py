@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ... import _autograd, _creation
+from ...autograd import grad_mode as _autograd
+from ... import _creation
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter

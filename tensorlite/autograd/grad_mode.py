@@ -1,9 +1,9 @@
-"""Grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``.
+"""Grad mode: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``.
 
-tensorlite tracks ``requires_grad`` but does not compute gradients yet. Grad
-mode matters already for one rule PyTorch users rely on: an in-place change of a
-tensor that requires grad raises while grad mode is on, and is allowed inside
-``no_grad()`` (how initializers and manual initialization write parameters).
+While grad mode is on (the default, per thread), operations on tensors that
+require grad record the graph that ``backward()`` walks. Inside ``no_grad()``
+nothing is recorded, and in-place writes to leaves that require grad are
+allowed (how initializers and optimizers write parameters).
 
 >>> import tensorlite as tl
 >>> with tl.no_grad():
@@ -86,8 +86,24 @@ class enable_grad(no_grad):
         _mode.enabled = True
 
 
-def check_inplace(tensor):
-    """PyTorch's rule for in-place writes to leaves that require grad."""
-    if tensor.requires_grad and _mode.enabled:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an "
-                           "in-place operation.")
+class inference_mode(no_grad):
+    """``no_grad`` under PyTorch's name for inference (``inference_mode(False)`` keeps
+    grad mode as it is)."""
+
+    def __init__(self, mode=True):
+        self._previous = _mode.enabled
+        self._mode = not mode and _mode.enabled
+
+    def __enter__(self):
+        self._previous = _mode.enabled
+        _mode.enabled = self._mode and self._previous
+
+    def __call__(self, fn):
+        mode = not self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper

@@ -1,0 +1,444 @@
+r"""Elementwise operations, each defined once with its derivative.
+
+A :class:`Unary` or :class:`Binary` entry holds the forward (a function of the
+backend's array namespace ``xp`` and arrays) and the backward rule (a function
+of the output gradient ``g``, the inputs ``x``, ``y`` and the output ``z``),
+and names which of ``x``, ``y``, ``z`` the rule reads, so the graph keeps only
+those. Rules may return gradients of the broadcast shape and in the compute
+dtype: the engine sums and casts them back (``tensorlite.autograd.graph``).
+
+Half types compute in float32 and round once, as PyTorch's CPU kernels do;
+integer inputs to float functions give the default float dtype.
+
+>>> import tensorlite as tl
+>>> x = tl.tensor([1.0, 2.0], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+tensor([2., 4.])
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .. import _backends, _dtype, _math
+from .._tensor import (_TYPE_NAMES, Tensor, _as_array, _compute_dtype, _operand, _wrap,
+                       common_device)
+from ..autograd.graph import needs_grad, record
+from . import inplace
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def check_broadcast(a, b):
+    """PyTorch's error for shapes that do not broadcast (NumPy's is a ValueError)."""
+    sa, sb = getattr(a, "shape", ()), getattr(b, "shape", ())
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        if sa[-i] != sb[-i] and 1 not in (sa[-i], sb[-i]):
+            raise RuntimeError(f"The size of tensor a ({sa[-i]}) must match the size of tensor "
+                               f"b ({sb[-i]}) at non-singleton dimension {max(len(sa), len(sb)) - i}")
+
+
+def float_result(d):
+    return d if d.is_floating_point or d.is_complex else _dtype.get_default_dtype()
+
+
+def _bool_result(d):
+    return _dtype.bool
+
+
+def _differentiable(d):
+    return d.is_floating_point or d.is_complex
+
+
+# ---- binary ------------------------------------------------------------------------------
+class Binary:
+    """An elementwise operation of two operands (tensors or Python scalars)."""
+
+    def __init__(self, name, forward, backward=None, uses="", out_dtype=None, node=None):
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+        self.uses = uses
+        self.out_dtype = out_dtype  # fn(promoted dtype) -> result dtype; None: promoted
+        self.node = node or name.title().replace("_", "") + "Backward0"
+
+    def __call__(self, a, b):
+        if not isinstance(a, (Tensor, numbers.Number, np.generic)) or \
+                not isinstance(b, (Tensor, numbers.Number, np.generic)):
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                a, b = (_tensor_like(v, a, b) for v in (a, b))
+            else:
+                return NotImplemented
+        device = common_device((a, b), self.name)
+        check_broadcast(a, b)
+        dtype = _dtype.result_type(a, b)
+        result_dtype = self.out_dtype(dtype) if self.out_dtype else dtype
+        compute = _compute_dtype(result_dtype if self.out_dtype is float_result else dtype)
+        backend = _backends.get(device)
+        with backend.context(device), np.errstate(all="ignore"):  # inf/nan as in PyTorch
+            x, y = _operand(a, device, compute._np), _operand(b, device, compute._np)
+            data = _as_array(backend.xp, self.forward(backend.xp, x, y))
+            if data.dtype != result_dtype._np:
+                data = backend.astype(data, result_dtype._np)
+        out = _wrap(data, device, result_dtype)
+        if self.backward is not None and _differentiable(result_dtype) and needs_grad(a, b):
+            self._record(backend.xp, a, b, x, y, out)
+        return out
+
+    def _record(self, xp, a, b, x, y, out):
+        uses, rule = self.uses, self.backward
+        sx = x if "x" in uses else None
+        sy = y if "y" in uses else None
+        sz = out._data if "z" in uses else None
+        saved = [t for t, letter in ((a, "x"), (b, "y"), (out, "z"))
+                 if letter in uses and isinstance(t, Tensor)]
+        record(self.node, (a, b), out, lambda grads: rule(xp, grads[0], sx, sy, sz), saved)
+
+
+def _tensor_like(value, a, b):
+    if isinstance(value, np.ndarray):
+        from .._creation import tensor
+
+        device = next(t.device for t in (a, b) if isinstance(t, Tensor))
+        return tensor(value, device=device)
+    return value
+
+
+def _pow_forward(xp, x, y):
+    if np.dtype(getattr(x, "dtype", np.float64)).kind in "iu":
+        if bool(xp.any(xp.asarray(y) < 0)):  # synchronizes on cuda: a value check
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+    return xp.power(x, y)
+
+
+def _pow_backward(xp, g, x, y, z):
+    # d/dx x**y = y x**(y-1) (0 where y == 0); d/dy = z ln x (0 where x == 0 and y >= 0)
+    gx = xp.where(y == 0, 0, g * y * xp.power(x, y - 1))
+    gy = xp.where((x == 0) & (y >= 0), 0, g * z * xp.log(xp.where(x == 0, 1, x)))
+    return gx, gy
+
+
+def _extreme_backward(xp, g, x, y, z, select):
+    # PyTorch's convention: a tie sends half the gradient to each operand
+    half = g * 0.5
+    gx = xp.where(x == y, half, xp.where(select(x, y), g, 0))
+    gy = xp.where(x == y, half, xp.where(select(x, y), 0, g))
+    return gx, gy
+
+
+add = Binary("add", lambda xp, x, y: xp.add(x, y), lambda xp, g, x, y, z: (g, g))
+sub = Binary("sub", lambda xp, x, y: xp.subtract(x, y), lambda xp, g, x, y, z: (g, -g))
+mul = Binary("mul", lambda xp, x, y: xp.multiply(x, y),
+             lambda xp, g, x, y, z: (g * y, g * x), uses="xy")
+div = Binary("div", lambda xp, x, y: xp.true_divide(x, y),
+             lambda xp, g, x, y, z: (g / y, -g * z / y), uses="yz", out_dtype=float_result)
+pow_ = Binary("pow", _pow_forward, _pow_backward, uses="xyz")
+floor_divide = Binary("floor_divide", lambda xp, x, y: xp.floor_divide(x, y),
+                      lambda xp, g, x, y, z: (g * 0, g * 0))
+remainder = Binary("remainder", lambda xp, x, y: xp.remainder(x, y),
+                   lambda xp, g, x, y, z: (g, -g * xp.floor_divide(x, y)), uses="xy")
+maximum = Binary("maximum", lambda xp, x, y: xp.maximum(x, y),
+                 lambda xp, g, x, y, z: _extreme_backward(xp, g, x, y, z, lambda a, b: a > b),
+                 uses="xy")
+minimum = Binary("minimum", lambda xp, x, y: xp.minimum(x, y),
+                 lambda xp, g, x, y, z: _extreme_backward(xp, g, x, y, z, lambda a, b: a < b),
+                 uses="xy")
+COMPARISONS = {name: Binary(name, (lambda f: lambda xp, x, y: getattr(xp, f)(x, y))(ufunc),
+                            out_dtype=_bool_result)
+               for name, ufunc in (("eq", "equal"), ("ne", "not_equal"), ("lt", "less"),
+                                   ("le", "less_equal"), ("gt", "greater"),
+                                   ("ge", "greater_equal"))}
+BITWISE = {name: Binary(name, (lambda f: lambda xp, x, y: getattr(xp, f)(x, y))(name))
+           for name in ("bitwise_and", "bitwise_or", "bitwise_xor")}
+
+
+def _bitwise(name, reverse=False):
+    op = BITWISE[name]
+
+    def method(self, other):
+        if self._dtype.is_floating_point:
+            raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got "
+                            f"{self._dtype}")
+        return op(other, self) if reverse else op(self, other)
+
+    return method
+
+
+# ---- unary -------------------------------------------------------------------------------
+class Unary:
+    """An elementwise function of one tensor. ``float_only`` functions give the default
+    float dtype for integer input."""
+
+    def __init__(self, name, forward, backward=None, uses="", float_only=True, node=None,
+                 out_dtype=None):
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+        self.uses = uses
+        self.float_only = float_only
+        self.out_dtype = out_dtype
+        self.node = node or name.title().replace("_", "") + "Backward0"
+
+    def __call__(self, tensor, *params):
+        dtype = tensor._dtype
+        if self.float_only and not (dtype.is_floating_point or dtype.is_complex):
+            dtype = _dtype.get_default_dtype()
+        compute = _compute_dtype(dtype)
+        backend = tensor._backend
+        with backend.context(tensor._device), np.errstate(all="ignore"):
+            x = tensor._data
+            if x.dtype != compute._np:
+                x = backend.astype(x, compute._np)
+            data = _as_array(backend.xp, self.forward(backend.xp, x, *params))
+            out_dtype = self.out_dtype or dtype
+            if data.dtype != out_dtype._np:
+                data = backend.astype(data, out_dtype._np)
+        out = _wrap(data, tensor._device, out_dtype)
+        if self.backward is not None and tensor.requires_grad and _differentiable(out_dtype) \
+                and needs_grad(tensor):
+            xp, rule = backend.xp, self.backward
+            sx = x if "x" in self.uses else None
+            sz = data if "z" in self.uses else None
+            saved = [t for t, letter in ((tensor, "x"), (out, "z")) if letter in self.uses]
+            record(self.node, (tensor,), out,
+                   lambda grads: (rule(xp, grads[0], sx, sz, *params),), saved)
+        return out
+
+
+def _gelu_exact(xp, x):
+    return x * (0.5 * (1 + _math.erf(xp, x * x.dtype.type(_SQRT_HALF))))
+
+
+def _gelu_exact_backward(xp, g, x, z):
+    cdf = 0.5 * (1 + _math.erf(xp, x * x.dtype.type(_SQRT_HALF)))
+    pdf = xp.exp(-0.5 * x * x) * x.dtype.type(1 / math.sqrt(2 * math.pi))
+    return g * (cdf + x * pdf)
+
+
+def _gelu_tanh(xp, x):
+    inner = x.dtype.type(_SQRT_2_OVER_PI) * (x + x.dtype.type(0.044715) * x * x * x)
+    return x * (0.5 * (1 + xp.tanh(inner)))
+
+
+def _gelu_tanh_backward(xp, g, x, z):
+    k, c = x.dtype.type(_SQRT_2_OVER_PI), x.dtype.type(0.044715)
+    t = xp.tanh(k * (x + c * x * x * x))
+    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * c * x * x))
+
+
+def _sigmoid(xp, x):
+    # 1 / (1 + exp(-x)) overflows harmlessly to 0 for very negative x
+    return xp.divide(1, 1 + xp.exp(-x), dtype=x.dtype)
+
+
+def _zero_grad(xp, g, x, z):
+    return g * 0
+
+
+neg = Unary("neg", lambda xp, x: xp.negative(x), lambda xp, g, x, z: -g, float_only=False)
+abs_ = Unary("abs", lambda xp, x: xp.abs(x), lambda xp, g, x, z: g * xp.sign(x), uses="x",
+             float_only=False)
+exp = Unary("exp", lambda xp, x: xp.exp(x), lambda xp, g, x, z: g * z, uses="z")
+log = Unary("log", lambda xp, x: xp.log(x), lambda xp, g, x, z: g / x, uses="x")
+sqrt = Unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, g, x, z: g / (2 * z), uses="z")
+sin = Unary("sin", lambda xp, x: xp.sin(x), lambda xp, g, x, z: g * xp.cos(x), uses="x")
+cos = Unary("cos", lambda xp, x: xp.cos(x), lambda xp, g, x, z: -g * xp.sin(x), uses="x")
+tanh = Unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, g, x, z: g * (1 - z * z), uses="z")
+erf = Unary("erf", _math.erf,
+            lambda xp, g, x, z: g * (_TWO_OVER_SQRT_PI * xp.exp(-x * x)), uses="x")
+sigmoid = Unary("sigmoid", _sigmoid, lambda xp, g, x, z: g * z * (1 - z), uses="z")
+relu = Unary("relu", lambda xp, x: xp.maximum(x, x.dtype.type(0)),
+             lambda xp, g, x, z: g * (z > 0), uses="z", float_only=False)
+gelu_exact = Unary("gelu", _gelu_exact, _gelu_exact_backward, uses="x")
+gelu_tanh = Unary("gelu", _gelu_tanh, _gelu_tanh_backward, uses="x")
+leaky_relu = Unary("leaky_relu", lambda xp, x, s: xp.where(x > 0, x, x * x.dtype.type(s)),
+                   lambda xp, g, x, z, s: g * xp.where(x > 0, 1, s).astype(g.dtype), uses="x")
+floor = Unary("floor", lambda xp, x: xp.floor(x), _zero_grad, float_only=False)
+ceil = Unary("ceil", lambda xp, x: xp.ceil(x), _zero_grad, float_only=False)
+round_ = Unary("round", lambda xp, x: xp.round(x), _zero_grad, float_only=False)
+invert = Unary("bitwise_not", lambda xp, x: xp.invert(x), float_only=False)
+isnan = Unary("isnan", lambda xp, x: xp.isnan(x), float_only=False, out_dtype=_dtype.bool)
+isfinite = Unary("isfinite", lambda xp, x: xp.isfinite(x), float_only=False,
+                 out_dtype=_dtype.bool)
+logical_not = Unary("logical_not", lambda xp, x: xp.logical_not(x), float_only=False,
+                    out_dtype=_dtype.bool)
+
+
+def _clamp_forward(xp, x, low, high):
+    if low is not None:
+        x = xp.maximum(x, x.dtype.type(low))
+    if high is not None:
+        x = xp.minimum(x, x.dtype.type(high))
+    return x
+
+
+def _clamp_backward(xp, g, x, z, low, high):
+    # PyTorch passes the gradient where low <= x <= high (bounds included)
+    keep = xp.ones(x.shape, bool)
+    if low is not None:
+        keep &= x >= low
+    if high is not None:
+        keep &= x <= high
+    return g * keep
+
+
+_clamp_scalar = Unary("clamp", _clamp_forward, _clamp_backward, uses="x", float_only=False)
+
+
+def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+    """Limit values to ``[min, max]`` (either may be ``None``; either may be a tensor)."""
+    if min is None and max is None:
+        raise RuntimeError("clamp(): At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = self
+        if min is not None:
+            out = where(out < min, min, out) if isinstance(min, Tensor) else out.clamp(min)
+        if max is not None:
+            out = where(out > max, max, out) if isinstance(max, Tensor) else out.clamp(None, max)
+        return out
+    if self._dtype.is_floating_point or self._dtype.is_complex:
+        return _clamp_scalar(self, min, max)
+    # integer tensors with float bounds promote, as in PyTorch
+    out = self
+    if min is not None:
+        out = maximum(out, min)
+    if max is not None:
+        out = minimum(out, max)
+    return out
+
+
+# ---- where ---------------------------------------------------------------------------------
+def where(condition, input=None, other=None):  # noqa: A002 - PyTorch's names
+    """``input`` where ``condition`` holds, else ``other`` (scalars allowed for both);
+    ``where(condition)`` alone is ``condition.nonzero(as_tuple=True)``."""
+    if not isinstance(condition, Tensor):
+        raise TypeError("where(): argument 'condition' must be a Tensor")
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
+    if condition.dtype is not _dtype.bool:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
+                           f"tensor with dtype {_TYPE_NAMES[condition.dtype.name][:-6]}")
+    device = common_device((condition, input, other), "where")
+    dtype = _dtype.result_type(input, other)
+    backend = _backends.get(device)
+    with backend.context(device):
+        cond = _operand(condition, device, np.dtype(np.bool_))
+        data = backend.xp.where(cond, _operand(input, device, dtype._np),
+                                _operand(other, device, dtype._np))
+        data = backend.xp.asarray(data).astype(dtype._np, copy=False)
+    out = _wrap(data, device, dtype)
+    if _differentiable(dtype) and needs_grad(input, other):
+        xp = backend.xp
+        record("WhereBackward0", (input, other), out,
+               lambda grads: (xp.where(cond, grads[0], 0), xp.where(cond, 0, grads[0])))
+    return out
+
+
+def masked_fill(self, mask, value):
+    """``value`` where ``mask`` holds; keeps this tensor's dtype (as PyTorch does)."""
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s).")
+        if not value.requires_grad:
+            value = value.item()
+    if isinstance(value, Tensor):
+        return where(mask, value.to(self._dtype), self)
+    return where(mask, value, self).to(self._dtype)
+
+
+# ---- Tensor methods ------------------------------------------------------------------------
+def _reflected(op):
+    return lambda self, other: op(other, self)
+
+
+def _check_not_bool_neg(self):
+    if self._dtype is _dtype.bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+    return neg(self)
+
+
+def _invert(self):
+    if self._dtype.is_floating_point:
+        raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors")
+    return invert(self)
+
+
+def _add(self, other, *, alpha=1):
+    return add(self, other * alpha if alpha != 1 else other)
+
+
+def _sub(self, other, *, alpha=1):
+    return sub(self, other * alpha if alpha != 1 else other)
+
+
+def _gelu(self, approximate="none"):
+    return (gelu_tanh if approximate == "tanh" else gelu_exact)(self)
+
+
+METHODS = {
+    "__add__": add, "__radd__": _reflected(add), "__sub__": sub, "__rsub__": _reflected(sub),
+    "__mul__": mul, "__rmul__": _reflected(mul), "__truediv__": div,
+    "__rtruediv__": _reflected(div), "__floordiv__": floor_divide,
+    "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,
+    "__rmod__": _reflected(remainder), "__pow__": pow_, "__rpow__": _reflected(pow_),
+    "add": _add, "sub": _sub, "mul": mul, "div": div, "true_divide": div, "pow": pow_,
+    "floor_divide": floor_divide, "remainder": remainder, "maximum": maximum,
+    "minimum": minimum, "multiply": mul, "subtract": _sub, "divide": div,
+    "__and__": _bitwise("bitwise_and"), "__or__": _bitwise("bitwise_or"),
+    "__xor__": _bitwise("bitwise_xor"), "__rand__": _bitwise("bitwise_and", True),
+    "__ror__": _bitwise("bitwise_or", True), "__rxor__": _bitwise("bitwise_xor", True),
+    "__invert__": _invert, "bitwise_not": _invert,
+    "__neg__": _check_not_bool_neg, "neg": _check_not_bool_neg, "negative": _check_not_bool_neg,
+    "__pos__": lambda self: self, "__abs__": abs_, "abs": abs_,
+    "exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh, "erf": erf,
+    "sigmoid": sigmoid, "relu": relu, "floor": floor, "ceil": ceil, "round": round_,
+    "isnan": isnan, "isfinite": isfinite, "logical_not": logical_not,
+    "clamp": clamp, "clip": clamp, "masked_fill": masked_fill,
+    "__eq__": COMPARISONS["eq"], "__ne__": COMPARISONS["ne"], "__lt__": COMPARISONS["lt"],
+    "__le__": COMPARISONS["le"], "__gt__": COMPARISONS["gt"], "__ge__": COMPARISONS["ge"],
+    **COMPARISONS,
+}
+
+# In-place forms: the out-of-place op, then written back (recorded when needed).
+INPLACE = {
+    "__iadd__": add, "__isub__": sub, "__imul__": mul, "__itruediv__": div,
+    "add_": _add, "sub_": _sub, "mul_": mul, "div_": div, "pow_": pow_, "clamp_": clamp,
+    "clip_": clamp, "relu_": relu, "neg_": _check_not_bool_neg, "abs_": abs_, "exp_": exp,
+    "log_": log, "sqrt_": sqrt, "sin_": sin, "cos_": cos, "tanh_": tanh, "sigmoid_": sigmoid,
+    "erf_": erf, "floor_": floor, "ceil_": ceil, "round_": round_,
+    "masked_fill_": masked_fill, "remainder_": remainder, "floor_divide_": floor_divide,
+}
+
+
+def _reads_self(fn):
+    """Whether ``fn``'s derivative reads its first operand's values (an in-place form
+    must then keep the old values aside)."""
+    return "x" in getattr(fn, "uses", "") or fn is clamp
+
+
+def _as_method(fn, name):
+    """A plain function for ``fn`` (op objects are not descriptors, so would not bind)."""
+    if isinstance(fn, (Unary, Binary)):
+        def method(self, *args):
+            return fn(self, *args)
+
+        method.__name__ = method.__qualname__ = name
+        method.__doc__ = f"``{fn.name}`` elementwise (see tensorlite._ops.elementwise)."
+        return method
+    return fn
+
+
+def install(cls):
+    for name, fn in METHODS.items():
+        setattr(cls, name, _as_method(fn, name))
+    for name, fn in INPLACE.items():
+        setattr(cls, name, inplace.method(fn, name, _reads_self(fn)))

@@ -1,0 +1,94 @@
+r"""Matrix products, with their derivatives.
+
+For :math:`Z = A B` (batched, with NumPy's broadcasting of the batch
+dimensions), :math:`\partial A = G B^\top` and :math:`\partial B = A^\top G`;
+a 1-D operand is treated as a row (left) or column (right) matrix and the
+added dimension is dropped again. The engine sums broadcast batch dimensions.
+
+>>> import tensorlite as tl
+>>> a = tl.ones(2, 3, requires_grad=True)
+>>> (a @ tl.ones(3)).sum().backward()
+>>> a.grad
+tensor([[1., 1., 1.],
+        [1., 1., 1.]])
+"""
+
+from __future__ import annotations
+
+from .. import _backends
+from .._tensor import _TYPE_NAMES, Size, Tensor, _as_array, _compute_dtype, _wrap, common_device
+from ..autograd.graph import needs_grad, record
+
+
+def _check(a, b):
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul(): argument 'input' and 'other' must be Tensors")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_TYPE_NAMES[a.dtype.name][:-6].lower()} != "
+                           f"{_TYPE_NAMES[b.dtype.name][:-6].lower()}")
+    ka = a.shape[-1]
+    kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if ka != kb:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({Size(a.shape[:-1]).numel() if a.ndim > 1 else 1}x{ka} and "
+                           f"{kb}x{b.shape[-1] if b.ndim > 1 else 1})")
+
+
+def _matmul_backward(xp, g, x, y, x_ndim, y_ndim):
+    """Gradients of ``x @ y`` for every combination of 1-D and n-D operands; an operand
+    passed as ``None`` was not kept, and the other one's gradient is not computed."""
+    if x_ndim == 1:
+        g = xp.expand_dims(g, -2)
+    if y_ndim == 1:
+        g = xp.expand_dims(g, -1)
+    gx = gy = None
+    if y is not None:
+        gx = xp.matmul(g, xp.swapaxes(y[:, None] if y_ndim == 1 else y, -1, -2))
+        if x_ndim == 1:
+            gx = gx[..., 0, :]
+    if x is not None:
+        gy = xp.matmul(xp.swapaxes(x[None, :] if x_ndim == 1 else x, -1, -2), g)
+        if y_ndim == 1:
+            gy = gy[..., 0]
+    return gx, gy
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's broadcasting rules; half types accumulate in float32."""
+    _check(a, b)
+    device = common_device((a, b), "matmul")
+    compute = _compute_dtype(a.dtype)
+    backend = _backends.get(device)
+    with backend.context(device):
+        x = backend.astype(a._data, compute._np) if compute is not a.dtype else a._data
+        y = backend.astype(b._data, compute._np) if compute is not b.dtype else b._data
+        data = _as_array(backend.xp, backend.xp.matmul(x, y))
+        if compute is not a.dtype:
+            data = backend.astype(data, a.dtype._np)
+    out = _wrap(data, device, a.dtype)
+    if needs_grad(a, b) and (a.dtype.is_floating_point or a.dtype.is_complex):
+        xp = backend.xp
+        sx = x if b.requires_grad else None  # each gradient needs only the other operand
+        sy = y if a.requires_grad else None
+
+        x_ndim, y_ndim = x.ndim, y.ndim
+
+        def backward(grads):
+            return _matmul_backward(xp, grads[0], sx, sy, x_ndim, y_ndim)
+
+        record("MmBackward0" if a.ndim == 2 and b.ndim == 2 else "MatmulBackward0", (a, b),
+               out, backward, saved=[t for t, s in ((a, sx), (b, sy)) if s is not None])
+    return out
+
+
+METHODS = {"__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self),
+           "matmul": matmul}
+
+
+def install(cls):
+    for name, fn in METHODS.items():
+        setattr(cls, name, fn)

@@ -1,0 +1,277 @@
+r"""Reductions (``sum``, ``mean``, ``var``, ``std``, ``prod``, ``max``/``min`` and
+their ``amax``/``arg`` forms, ``all``, ``any``), each with its derivative.
+
+A reduction's gradient is the output gradient broadcast back over the reduced
+dimensions (:func:`_unreduce`), times the reduction's local derivative:
+``1`` for ``sum``, ``1/n`` for ``mean``, ``2 (x - mean) / (n - correction)``
+for ``var``, the product of the other elements for ``prod``, and for
+``max``/``min`` the selected positions (ties share the gradient evenly when
+no ``dim`` is given, as PyTorch's ``evenly_distribute_backward``).
+
+>>> import tensorlite as tl
+>>> x = tl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+>>> x.mean(dim=0).sum().backward()
+>>> x.grad
+tensor([[0.5000, 0.5000],
+        [0.5000, 0.5000]])
+"""
+
+from __future__ import annotations
+
+import builtins
+import collections
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _dim, _wrap
+from ..autograd.graph import needs_grad, record
+from . import elementwise
+
+
+def _return_type(name):
+    """PyTorch's ``return_types.max``/``min``: a (values, indices) named tuple."""
+    class ReturnType(collections.namedtuple(name, ["values", "indices"])):
+        __slots__ = ()
+
+        def __repr__(self):
+            return (f"tensorlite.return_types.{name}(\nvalues={self.values!r},"
+                    f"\nindices={self.indices!r})")
+
+    ReturnType.__name__ = ReturnType.__qualname__ = name
+    return ReturnType
+
+
+RETURN_TYPES = {"max": _return_type("max"), "min": _return_type("min")}
+
+
+def _axes(tensor, dim, name):
+    if dim is None or dim == () or dim == []:  # an empty dim list reduces all
+        return None
+    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+    axes = tuple(_dim(d, tensor.ndim, name) for d in dims)
+    return None if tensor.ndim == 0 else axes
+
+
+def _unreduce(xp, g, shape, axis, keepdim):
+    """``g`` with the reduced axes restored (size 1), ready to broadcast to ``shape``."""
+    if axis is not None and not keepdim:
+        g = xp.expand_dims(g, tuple(sorted(axis)))
+    elif axis is None and g.ndim != len(shape):
+        g = g.reshape((1,) * len(shape))
+    return g
+
+
+def reduce(tensor, fn, dim, keepdim, out_dtype=None, name="reduce", node=None, backward=None,
+           uses_values=True):
+    """Apply ``fn(xp, x, axis, keepdims)``. ``backward(xp, g, x, z, axis, shape)`` gets
+    ``g`` and the output ``z`` with the reduced axes restored (size 1), and the input
+    ``x`` (``None`` unless ``uses_values``: then the graph keeps only its shape)."""
+    axis = _axes(tensor, dim, name)
+    out_dtype = out_dtype or tensor._dtype
+    compute = _compute_dtype(out_dtype)
+    backend = tensor._backend
+    with backend.context(tensor._device):
+        x = tensor._data
+        if x.dtype != compute._np:
+            x = backend.astype(x, compute._np)
+        data = backend.xp.asarray(fn(backend.xp, x, axis, keepdim))
+        if data.dtype != out_dtype._np:
+            data = backend.astype(data, out_dtype._np)
+    out = _wrap(data, tensor._device, out_dtype)
+    if backward is not None and (out_dtype.is_floating_point or out_dtype.is_complex) \
+            and tensor.requires_grad and needs_grad(tensor):
+        xp, shape = backend.xp, x.shape
+        kept_x = x if uses_values else None
+        kept_z = data if uses_values else None
+
+        def rule(grads):
+            g = _unreduce(xp, grads[0], shape, axis, keepdim)
+            z = None if kept_z is None else _unreduce(xp, kept_z, shape, axis, keepdim)
+            return (backward(xp, g, kept_x, z, axis, shape),)
+
+        record(node, (tensor,), out, rule, saved=(tensor,) if uses_values else ())
+    return out
+
+
+def _count(shape, axis):
+    if axis is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axis], dtype=np.int64))
+
+
+def sum(self, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - PyTorch's name
+    acc = _dtype.to_dtype(dtype) if dtype is not None else (
+        self._dtype if self._dtype.is_floating_point or self._dtype.is_complex else _dtype.int64)
+    return reduce(self, lambda xp, x, a, k: xp.sum(x, axis=a, keepdims=k), dim, keepdim, acc,
+                  "sum", "SumBackward0" if dim is None else "SumBackward1",
+                  lambda xp, g, x, z, a, shape: xp.broadcast_to(g, shape), uses_values=False)
+
+
+def _needs_float(self, name):
+    if not (self._dtype.is_floating_point or self._dtype.is_complex):
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
+                           f"either a floating point or complex dtype. Got: "
+                           f"{_TYPE_NAMES[self._dtype.name].removesuffix('Tensor')}")
+
+
+def mean(self, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        self = self.to(dtype)
+    _needs_float(self, "mean")
+    return reduce(self, lambda xp, x, a, k: xp.mean(x, axis=a, keepdims=k), dim, keepdim,
+                  name="mean", node="MeanBackward0" if dim is None else "MeanBackward1",
+                  backward=lambda xp, g, x, z, a, shape: xp.broadcast_to(
+                      g / builtins.max(_count(shape, a), 1), shape), uses_values=False)
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def _var_rule(ddof, take_root):
+    def backward(xp, g, x, z, a, shape):
+        centred = x - xp.mean(x, axis=a, keepdims=True)
+        scale = g / builtins.max(_count(x.shape, a) - ddof, 0)
+        if take_root:  # d std = d var / (2 std)
+            return scale * centred / z
+        return 2 * scale * centred
+
+    return backward
+
+
+def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance with Bessel's correction by default (``correction=1``)."""
+    _needs_float(self, "var")
+    ddof = _correction(unbiased, correction)
+    return reduce(self, lambda xp, x, a, k: xp.var(x, axis=a, keepdims=k, ddof=ddof),
+                  dim, keepdim, name="var", node="VarBackward0",
+                  backward=_var_rule(ddof, False))
+
+
+def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation with Bessel's correction by default (``correction=1``)."""
+    _needs_float(self, "std")
+    ddof = _correction(unbiased, correction)
+    return reduce(self, lambda xp, x, a, k: xp.std(x, axis=a, keepdims=k, ddof=ddof),
+                  dim, keepdim, name="std", node="StdBackward0", backward=_var_rule(ddof, True))
+
+
+def _prod_backward(xp, g, x, z, axis, shape):
+    # the product of the other elements, exactly (no division, so zeros are fine):
+    # exclusive prefix and suffix products along the reduced axes, flattened last
+    axes = tuple(range(x.ndim)) if axis is None else tuple(sorted(axis))
+    kept = tuple(i for i in range(x.ndim) if i not in axes)
+    moved = xp.transpose(x, kept + axes)
+    flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    ones = xp.ones(flat.shape[:-1] + (1,), flat.dtype)
+    before = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[..., 1:], ones], axis=-1), -1),
+                               axis=-1), -1)
+    others = (before * after).reshape(moved.shape)
+    others = xp.transpose(others, tuple(np.argsort(kept + axes)))
+    return g * others
+
+
+def prod(self, dim=None, keepdim=False, *, dtype=None):
+    acc = _dtype.to_dtype(dtype) if dtype is not None else (
+        self._dtype if self._dtype.is_floating_point else _dtype.int64)
+    return reduce(self, lambda xp, x, a, k: xp.prod(x, axis=a, keepdims=k), dim, keepdim,
+                  acc, "prod", "ProdBackward0", _prod_backward)
+
+
+def _even_ties(xp, g, x, z, axis, shape):
+    # the gradient is shared evenly among the positions that attain the extreme
+    hit = x == z
+    return g * hit / xp.sum(hit, axis=axis, keepdims=True)
+
+
+def _extreme(self, which, dim, keepdim):
+    if self.numel() == 0 and dim is None:
+        raise RuntimeError(f"{which}(): Expected reduction dim to be specified for "
+                           f"input.numel() == 0. Specify the reduction dim with the "
+                           f"'dim' argument.")
+    node = which.title() + "Backward1"
+    if dim is None:
+        return reduce(self, lambda xp, x, a, k: getattr(xp, which)(x), None, False,
+                      self._dtype, which, node, _even_ties)
+    d = _dim(dim, self.ndim, which)
+    indices = _arg(self, "arg" + which, d, keepdim)
+    backend = self._backend
+    idx = indices._data if keepdim or self.ndim == 0 else \
+        backend.xp.expand_dims(indices._data, d)
+
+    def select(xp, g, x, z, a, shape):  # the gradient goes to the returned index only
+        if not len(shape):
+            return g
+        out = xp.zeros(shape, g.dtype)
+        grids = list(xp.indices(idx.shape, sparse=True))
+        grids[d] = idx
+        backend.assign(out, tuple(grids), xp.broadcast_to(g, idx.shape))
+        return out
+
+    values = reduce(self, lambda xp, x, a, k: getattr(xp, which)(x, axis=a, keepdims=k),
+                    d, keepdim, self._dtype, which, node.replace("1", "0"), select,
+                    uses_values=False)
+    return RETURN_TYPES[which](values, indices)
+
+
+def max(self, dim=None, keepdim=False):  # noqa: A001
+    if isinstance(dim, Tensor):
+        return elementwise.maximum(self, dim)
+    return _extreme(self, "max", dim, keepdim)
+
+
+def min(self, dim=None, keepdim=False):  # noqa: A001
+    if isinstance(dim, Tensor):
+        return elementwise.minimum(self, dim)
+    return _extreme(self, "min", dim, keepdim)
+
+
+def amax(self, dim=None, keepdim=False):
+    return reduce(self, lambda xp, x, a, k: xp.max(x, axis=a, keepdims=k), dim, keepdim,
+                  self._dtype, "amax", "AmaxBackward0", _even_ties)
+
+
+def amin(self, dim=None, keepdim=False):
+    return reduce(self, lambda xp, x, a, k: xp.min(x, axis=a, keepdims=k), dim, keepdim,
+                  self._dtype, "amin", "AminBackward0", _even_ties)
+
+
+def _arg(self, which, dim, keepdim):
+    if dim is None:
+        return reduce(self, lambda xp, x, a, k: getattr(xp, which)(x.reshape(-1)), None,
+                      False, _dtype.int64, which)
+    d = _dim(dim, self.ndim, which)
+    return reduce(self, lambda xp, x, a, k: getattr(xp, which)(x, axis=d, keepdims=k)
+                  if x.ndim else xp.zeros((), np.int64), d, keepdim, _dtype.int64, which)
+
+
+def argmax(self, dim=None, keepdim=False):
+    return _arg(self, "argmax", dim, keepdim)
+
+
+def argmin(self, dim=None, keepdim=False):
+    return _arg(self, "argmin", dim, keepdim)
+
+
+def all(self, dim=None, keepdim=False):  # noqa: A001
+    return reduce(self, lambda xp, x, a, k: xp.all(x, axis=a, keepdims=k), dim, keepdim,
+                  _dtype.bool, "all")
+
+
+def any(self, dim=None, keepdim=False):  # noqa: A001
+    return reduce(self, lambda xp, x, a, k: xp.any(x, axis=a, keepdims=k), dim, keepdim,
+                  _dtype.bool, "any")
+
+
+METHODS = {"sum": sum, "mean": mean, "var": var, "std": std, "prod": prod, "max": max,
+           "min": min, "amax": amax, "amin": amin, "argmax": argmax, "argmin": argmin,
+           "all": all, "any": any}
+
+
+def install(cls):
+    for name, fn in METHODS.items():
+        setattr(cls, name, fn)
