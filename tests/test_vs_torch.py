@@ -129,3 +129,11 @@ def test_size_slices_stay_sizes():
     s = tl.zeros(2, 3, 4).shape
     assert repr(s[1:]) == "tensorlite.Size([3, 4])" and repr(s + (5,)) == "tensorlite.Size([2, 3, 4, 5])"
     assert s[0] == 2
+
+
+@pytest.mark.parametrize("expr", ["X.tensor([[-1.5, -0.5, 0.8, 0.9], [0.1, 0.5, 0.2, 0.3]]).argmax(1)",
+                                  "X.tensor([[-1.5, -0.5, 0.8, 0.9], [0.1, 0.5, 0.2, 0.3]]).argmin()",
+                                  "X.tensor([[-1.5, -0.5, 0.8, 0.9], [0.1, 0.5, 0.2, 0.3]]).max(1)"])
+def test_index_reductions_of_floats_see_the_fractions(expr):
+    """Regression: the reduction helper once cast the input to the index dtype first."""
+    assert repr(eval(expr, {"X": tl})) == repr(eval(expr, {"X": torch})).replace("torch", "tensorlite")

@@ -41,9 +41,11 @@ def _check(a, b):
 def _matmul_backward(xp, g, x, y, x_ndim, y_ndim):
     """Gradients of ``x @ y`` for every combination of 1-D and n-D operands; an operand
     passed as ``None`` was not kept, and the other one's gradient is not computed."""
-    if x_ndim == 1:
+    if x_ndim == 1 and y_ndim == 1:  # a dot product: the gradient is a scalar
+        g = g.reshape(1, 1)
+    elif x_ndim == 1:
         g = xp.expand_dims(g, -2)
-    if y_ndim == 1:
+    elif y_ndim == 1:
         g = xp.expand_dims(g, -1)
     gx = gy = None
     if y is not None:

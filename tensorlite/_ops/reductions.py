@@ -63,13 +63,15 @@ def _unreduce(xp, g, shape, axis, keepdim):
 
 
 def reduce(tensor, fn, dim, keepdim, out_dtype=None, name="reduce", node=None, backward=None,
-           uses_values=True):
+           uses_values=True, cast_input=True):
     """Apply ``fn(xp, x, axis, keepdims)``. ``backward(xp, g, x, z, axis, shape)`` gets
     ``g`` and the output ``z`` with the reduced axes restored (size 1), and the input
-    ``x`` (``None`` unless ``uses_values``: then the graph keeps only its shape)."""
+    ``x`` (``None`` unless ``uses_values``: then the graph keeps only its shape). The input
+    is cast to the output's compute dtype first unless ``cast_input`` is false (index
+    results: ``argmax`` of floats must not see them truncated to integers)."""
     axis = _axes(tensor, dim, name)
     out_dtype = out_dtype or tensor._dtype
-    compute = _compute_dtype(out_dtype)
+    compute = _compute_dtype(out_dtype if cast_input else tensor._dtype)
     backend = tensor._backend
     with backend.context(tensor._device):
         x = tensor._data
@@ -243,10 +245,11 @@ def amin(self, dim=None, keepdim=False):
 def _arg(self, which, dim, keepdim):
     if dim is None:
         return reduce(self, lambda xp, x, a, k: getattr(xp, which)(x.reshape(-1)), None,
-                      False, _dtype.int64, which)
+                      False, _dtype.int64, which, cast_input=False)
     d = _dim(dim, self.ndim, which)
     return reduce(self, lambda xp, x, a, k: getattr(xp, which)(x, axis=d, keepdims=k)
-                  if x.ndim else xp.zeros((), np.int64), d, keepdim, _dtype.int64, which)
+                  if x.ndim else xp.zeros((), np.int64), d, keepdim, _dtype.int64, which,
+                  cast_input=False)
 
 
 def argmax(self, dim=None, keepdim=False):
