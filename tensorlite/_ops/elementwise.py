@@ -98,7 +98,14 @@ class Binary:
         sz = out._data if "z" in uses else None
         saved = [t for t, letter in ((a, "x"), (b, "y"), (out, "z"))
                  if letter in uses and isinstance(t, Tensor)]
-        record(self.node, (a, b), out, lambda grads: rule(xp, grads[0], sx, sy, sz), saved)
+        need_x, need_y = getattr(a, "requires_grad", False), getattr(b, "requires_grad", False)
+
+        def backward(grads):
+            with np.errstate(all="ignore"):  # inf/nan as in PyTorch, in either rule
+                gx, gy = rule(xp, grads[0], sx, sy, sz)
+            return gx if need_x else None, gy if need_y else None
+
+        record(self.node, (a, b), out, backward, saved)
 
 
 def _tensor_like(value, a, b):

@@ -113,18 +113,18 @@ def permute(self, *dims):
                      lambda xp, g: g.transpose(inverse))
 
 
-def transpose(self, dim0, dim1):
+def transpose(self, dim0, dim1, node="TransposeBackward0"):
     if self.ndim == 0:
         return self
     a, b = _dim(dim0, self.ndim, "transpose"), _dim(dim1, self.ndim, "transpose")
-    return make_view(self, lambda xp, x: xp.swapaxes(x, a, b), "TransposeBackward0",
+    return make_view(self, lambda xp, x: xp.swapaxes(x, a, b), node,
                      lambda xp, g: xp.swapaxes(g, a, b))
 
 
 def t(self):
     if self.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-    return self.transpose(0, 1) if self.ndim == 2 else self
+    return transpose(self, 0, 1, "TBackward0") if self.ndim == 2 else self
 
 
 def _T(self):
@@ -410,7 +410,8 @@ def stack(tensors, dim=0, *, out=None):
 
 METHODS = {
     "reshape": reshape, "view": view, "flatten": flatten, "permute": permute,
-    "transpose": transpose, "swapaxes": transpose, "t": t, "T": property(_T),
+    "transpose": lambda self, dim0, dim1: transpose(self, dim0, dim1),
+    "swapaxes": lambda self, axis0, axis1: transpose(self, axis0, axis1), "t": t, "T": property(_T),
     "mT": property(_mT), "unsqueeze": unsqueeze, "squeeze": squeeze, "expand": expand,
     "expand_as": expand_as, "view_as": view_as, "reshape_as": reshape_as, "narrow": narrow,
     "chunk": chunk, "__getitem__": getitem, "__setitem__": setitem, "clone": clone,

@@ -335,10 +335,11 @@ def run_backward(roots, retain_graph, capture=None, allow_unused=False):
             if not dependencies[child]:
                 heapq.heappush(ready, (-child._seq, child))
     if capture is not None:
-        if not allow_unused and any(g is None for g in captured):
-            raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                               "used in the graph. Set allow_unused=True if this is the "
-                               "desired behavior.")
+        for i, g in enumerate(captured):
+            if g is None and not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not "
+                                   f"have been used in the graph. Set allow_unused=True if "
+                                   f"this is the desired behavior.")
         return captured
     return None
 
