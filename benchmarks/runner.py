@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import _memory, _report, _system, cases
+from . import _memory, _report, _system, cases, cases_autograd
 from ._timing import measure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -65,7 +65,8 @@ def main(argv=None):
     import tensorlite as tl
 
     gpu = cp is not None and tl.cuda.is_available()
-    selected = cases.cpu_cases(sizes) + (cases.gpu_cases(sizes, cp) if gpu else [])
+    selected = (cases.cpu_cases(sizes) + cases_autograd.cpu_cases(sizes)
+                + (cases.gpu_cases(sizes, cp) if gpu else []))
     if args.only:
         selected = [c for c in selected if args.only in c.name]
     memory = _memory.cases(sizes.bulk)
