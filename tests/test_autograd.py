@@ -429,3 +429,13 @@ def test_assigning_grad_checks_it():
         x.grad = tl.ones(3)
     x.grad = tl.ones(2)
     assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_normal_with_tensor_parameters_gives_zero_gradients_as_pytorch(device):
+    mean = leaf([0.0, 1.0, 2.0], device)
+    std = leaf([1.0, 1.0, 1.0], device)
+    y = tl.normal(mean, std)
+    assert y.grad_fn.name() == "NormalBackward3"
+    y.sum().backward()
+    if device != "meta":
+        assert mean.grad.tolist() == [0.0] * 3 and std.grad.tolist() == [0.0] * 3

@@ -208,11 +208,8 @@ def _extreme(self, which, dim, keepdim):
     def select(xp, g, x, z, a, shape):  # the gradient goes to the returned index only
         if not len(shape):
             return g
-        out = xp.zeros(shape, g.dtype)
-        grids = list(xp.indices(idx.shape, sparse=True))
-        grids[d] = idx
-        backend.assign(out, tuple(grids), xp.broadcast_to(g, idx.shape))
-        return out
+        positions = xp.arange(shape[d]).reshape((-1,) + (1,) * (len(shape) - d - 1))
+        return xp.where(positions == idx, g, xp.zeros((), g.dtype))
 
     values = reduce(self, lambda xp, x, a, k: getattr(xp, which)(x, axis=a, keepdims=k),
                     d, keepdim, self._dtype, which, node.replace("1", "0"), select,

@@ -22,6 +22,8 @@ import numpy as np
 from .. import _backends, _dtype
 from .._creation import _target as _creation_target
 from .._tensor import Tensor, _sizes, _wrap
+from ..autograd.grad_mode import no_grad
+from ..autograd.graph import needs_grad, record
 from . import distributions
 from .generator import Generator, default_for
 
@@ -348,7 +350,15 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     d = _dtype.result_type(mean, std)
     _check_result(d, requires_grad, out, fn)
     z = _wrap(_draw("normal", shape, d, dev, generator, fn, mean=0.0, std=1.0), dev, d)
-    return _finish((z * std + mean)._data, dev, d, requires_grad, out)
+    with no_grad():
+        result = _finish((z * std + mean)._data, dev, d, requires_grad, out)
+    if out is None and needs_grad(mean, std):
+        # PyTorch's convention: samples are not reparameterized, so mean and std get
+        # zero gradients (use mean + std * randn_like(...) for a pathwise gradient)
+        node = {(True, False): "NormalBackward1", (False, True): "NormalBackward2"}.get(
+            (isinstance(mean, Tensor), isinstance(std, Tensor)), "NormalBackward3")
+        record(node, (mean, std), result, lambda grads: (grads[0] * 0, grads[0] * 0))
+    return result
 
 
 # ---- like --------------------------------------------------------------------------------
