@@ -18,7 +18,6 @@ tensor([16., 36.])
 from __future__ import annotations
 
 import builtins
-import collections
 import numbers
 import warnings
 import weakref
@@ -52,22 +51,6 @@ class Size(tuple):
         for s in self:
             n *= s
         return n
-
-
-def _return_type(name):
-    """PyTorch's ``return_types.max``/``min``: a (values, indices) named tuple."""
-    class ReturnType(collections.namedtuple(name, ["values", "indices"])):
-        __slots__ = ()
-
-        def __repr__(self):
-            return (f"tensorlite.return_types.{name}(\nvalues={self.values!r},"
-                    f"\nindices={self.indices!r})")
-
-    ReturnType.__name__ = ReturnType.__qualname__ = name
-    return ReturnType
-
-
-_RETURN_TYPES = {"max": _return_type("max"), "min": _return_type("min")}
 
 
 def common_device(operands, fn="operation"):
