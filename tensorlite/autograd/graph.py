@@ -52,7 +52,7 @@ class Node:
         self._backward = backward  # grads of the outputs -> grads of the inputs (arrays)
         self._edges = edges        # per input: (node, output_nr) or None
         self._inputs = inputs      # per input: (shape, np dtype) or None
-        self._saved = saved        # (version box, version, description) per saved tensor
+        self._saved = saved        # (version box, version, shape, dtype) per saved tensor
         self._device = device
         self._seq = next(_sequence)
         self._pre_hooks = None     # output_nr -> [fn(grad Tensor) -> Tensor | None]
@@ -90,11 +90,12 @@ class Node:
         return f"<{self._name} object at {id(self):#x}>"
 
     def _check_saved(self):
-        for box, version, describe in self._saved:
+        for box, version, shape, dtype in self._saved:
             if box[0] != version:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
-                    f"by an inplace operation: [{describe()}], which is output 0 of "
+                    f"by an inplace operation: [tensorlite.{dtype.name} {list(shape)}], which "
+                    f"is output 0 of "
                     f"{self._name}, is at version {box[0]}; expected version {version} "
                     f"instead. Hint: the backtrace further above can show the operation that "
                     f"failed to compute its gradient. The variable in question was changed in "
@@ -209,8 +210,12 @@ def record(name, inputs, outputs, backward, saved=()):
             metas.append(None)
     single = not isinstance(outputs, (tuple, list))
     outs = (outputs,) if single else outputs
-    versions = tuple((t._version_counter(), t._version_counter()[0], _describer(t))
-                     for t in saved)
+    versions = ()
+    if saved:
+        versions = []
+        for t in saved:
+            box = t._version_counter()
+            versions.append((box, box[0], t._data.shape, t._dtype))
     device = next(o._device for o in outs if o is not None)
     node = Node(name, backward, tuple(edges), tuple(metas), versions, device,
                 None if single else tuple(None if o is None else (o._data.shape, o._data.dtype)
@@ -221,11 +226,6 @@ def record(name, inputs, outputs, backward, saved=()):
             out._grad_fn = node
             out._output_nr = nr
     return node
-
-
-def _describer(tensor):
-    shape, dtype = list(tensor._data.shape), tensor._dtype
-    return lambda: f"tensorlite.{dtype.name} {shape}"
 
 
 def sum_to(grad, shape):
