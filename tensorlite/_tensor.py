@@ -95,6 +95,8 @@ def _operand(x, device, np_dtype):
         if data.dtype != np_dtype:
             data = x._backend.astype(data, np_dtype)
         return data
+    if type(x) in (float, int) and np_dtype.kind == "f" and np_dtype.itemsize >= 4:
+        return np_dtype.type(x)  # the common case, without building an array
     return _common.host_array(x, np_dtype)[()]
 
 

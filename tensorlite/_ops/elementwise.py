@@ -25,6 +25,7 @@ import numbers
 import numpy as np
 
 from .. import _backends, _dtype, _math
+from .._backends._common import quiet_float_errors as _quiet
 from .._tensor import (_TYPE_NAMES, Tensor, _as_array, _compute_dtype, _operand, _wrap,
                        common_device)
 from ..autograd.graph import needs_grad, record
@@ -69,19 +70,17 @@ class Binary:
         self.node = node or name.title().replace("_", "") + "Backward0"
 
     def __call__(self, a, b):
-        if not isinstance(a, (Tensor, numbers.Number, np.generic)) or \
-                not isinstance(b, (Tensor, numbers.Number, np.generic)):
-            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-                a, b = (_tensor_like(v, a, b) for v in (a, b))
-            else:
-                return NotImplemented
-        device = common_device((a, b), self.name)
-        check_broadcast(a, b)
-        dtype = _dtype.result_type(a, b)
+        if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+            if not isinstance(a, _OPERANDS) or not isinstance(b, _OPERANDS):
+                if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                    a, b = (_tensor_like(v, a, b) for v in (a, b))
+                else:
+                    return NotImplemented
+        device, dtype = _device_and_dtype(a, b, self.name)
         result_dtype = self.out_dtype(dtype) if self.out_dtype else dtype
         compute = _compute_dtype(result_dtype if self.out_dtype is float_result else dtype)
         backend = _backends.get(device)
-        with backend.context(device), np.errstate(all="ignore"):  # inf/nan as in PyTorch
+        with backend.context(device), _quiet():  # inf/nan as in PyTorch
             x, y = _operand(a, device, compute._np), _operand(b, device, compute._np)
             data = _as_array(backend.xp, self.forward(backend.xp, x, y))
             if data.dtype != result_dtype._np:
@@ -101,11 +100,33 @@ class Binary:
         need_x, need_y = getattr(a, "requires_grad", False), getattr(b, "requires_grad", False)
 
         def backward(grads):
-            with np.errstate(all="ignore"):  # inf/nan as in PyTorch, in either rule
+            with _quiet():  # inf/nan as in PyTorch, in either rule
                 gx, gy = rule(xp, grads[0], sx, sy, sz)
             return gx if need_x else None, gy if need_y else None
 
         record(self.node, (a, b), out, backward, saved)
+
+
+_OPERANDS = (Tensor, numbers.Number, np.generic)
+
+
+def _device_and_dtype(a, b, name):
+    """The device (PyTorch's mismatch rule) and promoted dtype of two operands; the
+    common cases — two tensors alike, or a float tensor and a Python number — skip
+    the general rules (this is most of the cost of a small operation)."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a._device == b._device and a._dtype is b._dtype:
+                if a._data.shape != b._data.shape:
+                    check_broadcast(a, b)
+                return a._device, a._dtype
+        elif a._dtype.is_floating_point and type(b) in (float, int):
+            return a._device, a._dtype
+    elif b._dtype.is_floating_point and type(a) in (float, int):
+        return b._device, b._dtype
+    device = common_device((a, b), name)
+    check_broadcast(a, b)
+    return device, _dtype.result_type(a, b)
 
 
 def _tensor_like(value, a, b):
@@ -198,7 +219,7 @@ class Unary:
             dtype = _dtype.get_default_dtype()
         compute = _compute_dtype(dtype)
         backend = tensor._backend
-        with backend.context(tensor._device), np.errstate(all="ignore"):
+        with backend.context(tensor._device), _quiet():
             x = tensor._data
             if x.dtype != compute._np:
                 x = backend.astype(x, compute._np)
