@@ -55,7 +55,7 @@ import ml_dtypes
 import numpy as np
 
 __all__ = ["AllocationError", "integer", "real", "sizes", "storage", "allocating", "std", "scalar_to",
-           "float_bound", "random_range", "writable", "no_overlap", "out", "seed"]
+           "float_bound", "kernel_dtype", "SCALAR_NAMES", "random_range", "writable", "no_overlap", "out", "seed"]
 
 MAX_DIMS = 64  # NumPy's limit (PyTorch has none); more is a RuntimeError naming it
 _INDEX_MAX = 2**63 - 1  # sizes and byte counts are int64 in PyTorch and intp in NumPy
@@ -311,6 +311,22 @@ def random_range(low, high, dtype, fn):
     return low, high
 
 
+# ---- dtypes -------------------------------------------------------------------------------
+SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                "int32": "Int", "int64": "Long", "float16": "Half", "bfloat16": "BFloat16",
+                "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+                "complex128": "ComplexDouble"}
+
+
+def kernel_dtype(dtype, kernel, *, complex_ok=False):
+    """A floating (or, with ``complex_ok``, complex) dtype for ``kernel``; anything else is
+    PyTorch's ``NotImplementedError`` (``"normal_kernel_cpu" not implemented for 'Long'``)."""
+    if not (dtype.is_floating_point or complex_ok and dtype.is_complex):
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{SCALAR_NAMES[dtype.name]}'")
+    return dtype
+
+
 # ---- tensors written to -----------------------------------------------------------------
 _OVERLAP = ("unsupported operation: more than one element of the written-to tensor refers "
             "to a single memory location. Please clone() the tensor before performing the "
@@ -343,7 +359,7 @@ def out(tensor, dtype, fn, *, exact=True):
     parameter (Float)"). Returns ``tensor``; ``None`` passes."""
     if tensor is None:
         return None
-    from ._tensor import _TYPE_NAMES, Tensor
+    from ._tensor import Tensor
     from .autograd import grad_mode
 
     if not isinstance(tensor, Tensor):
@@ -352,10 +368,8 @@ def out(tensor, dtype, fn, *, exact=True):
         raise RuntimeError(f"{fn}(): functions with out=... arguments don't support automatic "
                            f"differentiation, but one of the arguments requires grad.")
     if exact and dtype is not None and tensor.dtype is not dtype:
-        def short(d):
-            return _TYPE_NAMES[d.name].removesuffix("Tensor")
-        raise RuntimeError(f"dtype {short(dtype)} does not match dtype of out parameter "
-                           f"({short(tensor.dtype)})")
+        raise RuntimeError(f"dtype {SCALAR_NAMES[dtype.name]} does not match dtype of out "
+                           f"parameter ({SCALAR_NAMES[tensor.dtype.name]})")
     no_overlap(tensor)
     return tensor
 
