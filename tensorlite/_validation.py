@@ -88,11 +88,10 @@ def integer(value, name, fn):
 
 
 def real(value, name, fn):
-    """A real Python/NumPy number (or a one-element tensor's value); bools are not numbers
-    here. Returns it unchanged (ints stay ints)."""
+    """A real Python/NumPy number (or a one-element tensor's value; bools count, as in
+    PyTorch's argument parser). Returns it unchanged (ints stay ints)."""
     value = _item(value)
-    if isinstance(value, (builtins.bool, np.bool_)) or \
-            not isinstance(value, (numbers.Real, np.number)) or isinstance(value, complex):
+    if not isinstance(value, (numbers.Real, np.number, np.bool_)) or isinstance(value, complex):
         raise TypeError(f"{fn}(): argument '{name}' must be a real number, got {value!r}")
     return value
 
@@ -148,7 +147,7 @@ def storage(shape, np_dtype, fn, limit=None):
         extent *= s or 1
     if extent > _INDEX_MAX:
         raise RuntimeError(f"{fn}(): Storage size calculation overflowed with sizes="
-                           f"{list(shape)}")
+                           f"{list(shape)} ({extent} bytes)")
     nbytes = math.prod(shape) * itemsize
     if limit is not None and nbytes > limit:
         raise AllocationError(f"{fn}(): DefaultCPUAllocator: can't allocate memory: you "
@@ -336,9 +335,9 @@ _OVERLAP = ("unsupported operation: more than one element of the written-to tens
 def no_overlap(tensor):
     """PyTorch's internal-overlap rule: an expanded tensor (a stride 0 over more than
     one element) cannot be written element by element."""
-    if not tensor._backend.has_data:  # meta arrays are all stride 0 by construction
-        return
     data = tensor._data
+    if not tensor._backend.has_data or data.size == 0:  # meta arrays: all stride 0
+        return
     if any(st == 0 and n > 1 for st, n in zip(data.strides, data.shape)):
         raise RuntimeError(_OVERLAP)
 

@@ -165,6 +165,7 @@ class CUDABackend:
         if out is not None and out.dtype != np_dtype:
             out = None  # filled aside in the stream's dtype, then cast by the caller
         params.pop("n", None)  # randperm's n is the shape
+        params.pop("scratch", None)  # the CPU's randperm scratch
         if isinstance(params.get("probs"), _common.Weights):
             params["probs"] = params["probs"].probs
         with _cupy().cuda.Device(device.index):

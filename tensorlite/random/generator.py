@@ -117,7 +117,7 @@ class Generator:
         if not new_state.is_contiguous():
             raise RuntimeError("RNG state must be contiguous")
         if new_state.numel() != 16:
-            raise RuntimeError(f"set_state(): expected a state of 16 bytes from get_state(), "
+            raise RuntimeError(f"set_state(): expected 16 elements (uint8) from get_state(), "
                                f"got {new_state.numel()}")
         seed, offset = (int(v) for v in new_state.cpu().numpy().reshape(-1).view("<u8"))
         if offset % 4:
