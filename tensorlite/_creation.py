@@ -485,10 +485,8 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 def _spaced(start, end, steps, base, dtype, device, requires_grad, fn):
     start, end = _number(start, "start", fn), _number(end, "end", fn)
-    if isinstance(steps, Tensor):
-        steps = steps.item()
-    if isinstance(steps, bool) or not isinstance(steps, (numbers.Integral, np.integer)):
-        raise TypeError(f"{fn}(): argument 'steps' must be int, not {type(steps).__name__}")
+    steps = _validation.integer(steps.item() if isinstance(steps, Tensor) else steps,
+                                "steps", fn)
     if steps < 0:
         raise RuntimeError(f"{fn}(): number of steps must be non-negative, got {steps}")
     d = _dtype_or(dtype, _dtype.get_default_dtype(), fn)
