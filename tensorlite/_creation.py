@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from . import _backends, _device, _dtype
+from . import _backends, _device, _dtype, _validation
 from ._tensor import Tensor, _sizes, _wrap
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones",
@@ -83,16 +83,6 @@ def _parse_python_data(data, fn):
     return array, _dtype.for_python_data(array.dtype.kind)
 
 
-def _check_int_range(values, target, fn):
-    """Python ints that do not fit an integer dtype are an error (PyTorch's rule)."""
-    if target.is_floating_point or target.is_complex or target is _dtype.bool:
-        return
-    info = np.iinfo(target._np)
-    if values.min() < info.min or values.max() > info.max:
-        raise RuntimeError(f"{fn}(): value cannot be converted to type {target.name} without "
-                           f"overflow")
-
-
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays, tensors).
 
@@ -145,8 +135,8 @@ def _from_data(data, dtype, device, requires_grad, copy, fn):
     if owner is None and not isinstance(data, (np.ndarray, np.generic)):
         data, inferred = _parse_python_data(data, fn)
         copy = False  # the parsed array is already a fresh copy
-        if target is not None and data.dtype.kind == "i" and data.size:
-            _check_int_range(data, target, fn)
+        if target is not None:
+            _validation.data_fits(data, target._np, fn)
     else:
         inferred = None
     target = target or inferred or _dtype.infer_dtype(data, fn)
@@ -191,8 +181,10 @@ def from_dlpack(ext_tensor):
 
 # ---- constant fills ---------------------------------------------------------------
 def _fill(size, value, dtype, device, requires_grad, fn):
-    shape = _sizes(size, fn)
+    shape = _validation.sizes(size, fn)
     dev, backend = _target(device, fn)
+    if value is not None:
+        value = _validation.scalar_to(value, dtype._np, fn)  # overflow: before allocating
     data = backend.full(shape, value, dtype._np, dev, fn) if value is not None else \
         backend.empty(shape, dtype._np, dev, fn)
     return _finish(data, dev, dtype, requires_grad, fn)
@@ -300,52 +292,17 @@ def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False
 # contraction, so results agree with it to within two units in the last place of the
 # range's largest magnitude (tests compare with that tolerance, and exactly for integers).
 
-# digits, largest finite value, exponent of the smallest normal value
-_FLOAT_INFO = {"float16": (11, 65504.0, -14), "bfloat16": (8, 3.3895313892515355e38, -126),
-               "float32": (24, 3.4028234663852886e38, -126),
-               "float64": (53, 1.7976931348623157e308, -1022)}
-_C_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
-            "int64": "int64_t", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
-            "float32": "float", "float64": "double"}
+_scalar_to = _validation.scalar_to  # c10's checked Scalar::to<T>
 
 
 def _number(x, name, fn):
-    if isinstance(x, Tensor):
-        x = x.item()
-    if not isinstance(x, (numbers.Real, np.number)):
-        raise TypeError(f"{fn}(): argument '{name}' must be a number, got {x!r}")
-    return x
+    return _validation.real(x, name, fn)
 
 
 def _check_kind(d, fn, complex_ok):
     if d == _dtype.bool or (d.is_complex and not complex_ok):
         name = {"bool": "Bool", "complex64": "ComplexFloat"}.get(d.name, "ComplexDouble")
         raise NotImplementedError(f"\"{fn}_cpu\" not implemented for '{name}'")
-
-
-def _scalar_to(x, np_dtype):
-    """``x`` converted as c10's checked ``Scalar::to<T>``: a Python int for integer dtypes
-    (floats truncated toward zero), else a float rounded to the dtype (half types through
-    float32). Out-of-range values raise PyTorch's error; uint8 takes ints down to -255
-    modulo 256 (c10 lets negative ints wrap)."""
-    dt = np.dtype(np_dtype)
-    error = RuntimeError(f"value cannot be converted to type {_C_NAMES[dt.name]} without "
-                         f"overflow")
-    if dt.kind in "iu":
-        info = np.iinfo(dt)
-        if not isinstance(x, (numbers.Integral, np.integer)):
-            if not info.min <= float(x) <= info.max:  # also NaN
-                raise error
-            return int(x)
-        if dt.kind == "u" and -info.max <= x < 0:
-            return int(x) % (info.max + 1)
-        if not info.min <= x <= info.max:
-            raise error
-        return int(x)
-    x = float(x)
-    if math.isfinite(x) and abs(x) > _FLOAT_INFO[dt.name][1]:
-        raise error
-    return float(np.array(x, np.float32 if dt.itemsize == 2 else dt).astype(dt))
 
 
 def _round(x, np_dtype):
@@ -485,6 +442,7 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
     _check_kind(d, "arange", complex_ok=False)
     n = _arange_size(start, end, step, d._np)
     dev, backend = _target(device, "arange")
+    backend.check_storage((n,), d._np, "arange")
     if not backend.has_data:
         data = backend.empty((n,), d._np, dev, "arange")
     else:
@@ -527,15 +485,14 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 def _spaced(start, end, steps, base, dtype, device, requires_grad, fn):
     start, end = _number(start, "start", fn), _number(end, "end", fn)
-    if isinstance(steps, Tensor):
-        steps = steps.item()
-    if isinstance(steps, bool) or not isinstance(steps, (numbers.Integral, np.integer)):
-        raise TypeError(f"{fn}(): argument 'steps' must be int, not {type(steps).__name__}")
+    steps = _validation.integer(steps.item() if isinstance(steps, Tensor) else steps,
+                                "steps", fn)
     if steps < 0:
         raise RuntimeError(f"{fn}(): number of steps must be non-negative, got {steps}")
     d = _dtype_or(dtype, _dtype.get_default_dtype(), fn)
     _check_kind(d, fn, complex_ok=True)
     dev, backend = _target(device, fn)
+    backend.check_storage((steps,), d._np, fn)
     if not backend.has_data or steps == 0:
         return _finish(backend.empty((steps,), d._np, dev, fn), dev, d, requires_grad, fn)
     real = d.to_real() if d.is_complex else d  # complex: the real dtype's values, cast
@@ -563,9 +520,10 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):
             [0., 1.]])
     """
     m = n if m is None else m
-    n, m = _sizes((n, m), "eye")
+    n, m = _validation.sizes((n, m), "eye")
     d = _dtype_or(dtype, _dtype.get_default_dtype(), "eye")
     dev, backend = _target(device, "eye")
+    backend.check_storage((n, m), d._np, "eye")
     if not backend.has_data:  # shape and dtype only: nothing to allocate
         data = backend.empty((n, m), d._np, dev, "eye")
     else:

@@ -27,6 +27,7 @@ import numpy as np
 from . import _backends, _device, _dtype, _formatting
 from .autograd import grad_mode as _grad_mode, graph as _graph
 from ._backends import _common
+from ._validation import sizes as _sizes  # noqa: F401 - kept for the modules that import it
 
 __all__ = ["Tensor", "Size", "common_device"]
 
@@ -117,26 +118,6 @@ def _dim(d, ndim, fn):
         raise IndexError(f"Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {d})")
     return int(d) % n if ndim else 0
-
-
-def _sizes(args, fn):
-    """Sizes given as varargs or one sequence, validated (PyTorch's rules)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = tuple(args[0])
-    if all(type(s) is builtins.int and s >= 0 for s in args):  # the common case, fast
-        return args
-    out = []
-    for s in args:
-        if isinstance(s, Tensor) and s.numel() == 1 and not s.dtype.is_floating_point:
-            s = s.item()
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"{fn}(): argument 'size' must be a tuple of ints, but found "
-                            f"element of type {type(s).__name__} ({s!r})")
-        if s < 0:
-            raise RuntimeError(f"{fn}(): Trying to create tensor with negative dimension "
-                               f"{s}: {list(args)}")
-        out.append(int(s))
-    return tuple(out)
 
 
 def _compute_dtype(d):

@@ -543,12 +543,24 @@ def test_stable_argsort_orders_ties_by_index():
         assert np.array_equal(stable_argsort(np, keys), np.argsort(keys, axis=-1, kind="stable"))
 
 
-def test_randperm_fast_path_equals_stable_argsort_even_with_near_ties():
-    from tensorlite.random.distributions import _argsort_distinct_keys
+@pytest.mark.parametrize("chunk", [7, 2**16])
+def test_randperm_in_place_equals_stable_argsort_even_with_near_ties(chunk):
+    """randperm packs indices into the keys' low bits and orders high-bit ties by the
+    low bits it set aside: the stable argsort of the full keys, whatever the chunk."""
+    from tensorlite.random.distributions import _pairs, randperm
 
     rng = np.random.default_rng(1)
-    keys = rng.integers(0, 2**63, 5000, dtype=np.int64).astype(np.uint64)
-    assert np.array_equal(_argsort_distinct_keys(np, keys), np.argsort(keys, kind="stable"))
-    keys[10] = keys[20] ^ np.uint64(1)  # same high bits, different low bits
-    keys[30] = keys[40]  # an exact tie: index order
-    assert np.array_equal(_argsort_distinct_keys(np, keys), np.argsort(keys, kind="stable"))
+    words = rng.integers(0, 2**32, 10000, dtype=np.uint32)
+    pairs = _pairs(np, words.copy())
+    pairs[10] = pairs[20] ^ np.uint64(1)  # same high bits, different low bits
+    pairs[30] = pairs[40]  # an exact tie: index order
+    pairs[50] = pairs[60] ^ np.uint64(1 << 12)  # the index bits differ: low bits decide
+    pairs[61] = pairs[60] + np.uint64(1)  # a run of three
+    keys = pairs.copy()
+    raw = _pairs(np, pairs.view(np.uint32))  # back to the word order (the swap is its own inverse)
+    expected = np.argsort(keys, kind="stable")
+    assert np.array_equal(randperm(np, raw.view(np.uint32).copy(), 5000, chunk=chunk), expected)
+    # negative control: the packed order alone (without the tie fix-up) differs here
+    b = (5000 - 1).bit_length()
+    packed = np.sort((keys >> np.uint64(b) << np.uint64(b)) | np.arange(5000, dtype=np.uint64))
+    assert not np.array_equal(packed & np.uint64((1 << b) - 1), expected)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 from typing import Any
 
 import ml_dtypes
@@ -75,16 +74,6 @@ def host_array(data, np_dtype):
 
 def _is_float64(data):
     return isinstance(data, (np.ndarray, np.generic)) and data.dtype == np.float64
-
-
-def check_alloc(shape, np_dtype, fn_name, limit):
-    """Raise a clear error instead of crashing for requests beyond ``limit`` bytes."""
-    nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
-    if nbytes > limit:
-        raise RuntimeError(f"{fn_name}: not enough memory: you tried to allocate "
-                           f"{nbytes} bytes ({nbytes / 2**30:.1f} GiB) for shape "
-                           f"{tuple(shape)}")
-    return nbytes
 
 
 class SingleDevice:

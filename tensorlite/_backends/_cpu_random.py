@@ -156,7 +156,7 @@ def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):
     if flat.size:
         seed, offset, chunk = int(seed), int(offset), max(int(chunk), 2)
         if kind == "randperm":
-            flat[...] = dist.randperm(np, philox.words(seed, offset, 2 * flat.size), flat.size)
+            _randperm(flat, seed, offset, chunk, params.get("scratch"))
         elif kind == "multinomial":
             _multinomial(flat, seed, offset, chunk, **params)
         else:
@@ -164,6 +164,24 @@ def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):
     if target is not out:
         out[...] = target
     return out
+
+
+def _randperm(flat, seed, offset, chunk, scratch):
+    """``randperm`` with its words drawn, chunk by chunk, straight into an int64 output
+    (``2n`` words are its ``8n`` bytes) and sorted there: beyond the output only the
+    ``4n`` bytes of ``scratch`` and chunk-sized temporaries."""
+    n = flat.size
+    direct = flat.dtype == np.int64 and flat.flags.c_contiguous
+    keys = flat if direct else np.empty(n, np.int64)
+    words = keys.view(np.uint32)
+    chunk = min(chunk, 2**15)  # randomgen's copy of each chunk's words is scratch too
+
+    def job(a):
+        b = min(a + chunk, n)
+        philox.words(seed, offset + 2 * a, 2 * (b - a), out=words[2 * a:2 * b])
+
+    _run(job, range(0, n, chunk))
+    dist.randperm(np, words, n, out=flat, scratch=scratch, chunk=chunk)
 
 
 def _elementwise(kind, flat, shape, seed, offset, chunk, params):

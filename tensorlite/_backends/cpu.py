@@ -6,7 +6,8 @@ import os
 
 import numpy as np
 
-from . import _common
+from .. import _validation
+from . import _common, _cpu_random  # imported once here: a fork never waits on an import lock
 
 
 def _physical_memory():
@@ -22,15 +23,21 @@ class CPUBackend(_common.SingleDevice):
     xp = np
     _limit = _physical_memory()
 
+    def check_storage(self, shape, np_dtype, fn="empty"):
+        """Raise PyTorch's error for a tensor this device cannot hold (before any work)."""
+        return _validation.storage(shape, np_dtype, fn, self._limit)
+
     def empty(self, shape, np_dtype, device, fn="empty"):
-        _common.check_alloc(shape, np_dtype, fn, self._limit)
-        return np.empty(shape, np_dtype)
+        nbytes = self.check_storage(shape, np_dtype, fn)
+        with _validation.allocating(fn, nbytes):
+            return np.empty(shape, np_dtype)
 
     def full(self, shape, value, np_dtype, device, fn="full"):
-        _common.check_alloc(shape, np_dtype, fn, self._limit)
-        if value == 0 and not isinstance(value, complex):
-            return np.zeros(shape, np_dtype)  # calloc: pages are zeroed lazily by the OS
-        out = np.empty(shape, np_dtype)
+        nbytes = self.check_storage(shape, np_dtype, fn)
+        with _validation.allocating(fn, nbytes):
+            if value == 0 and not isinstance(value, complex):
+                return np.zeros(shape, np_dtype)  # calloc: pages are zeroed lazily by the OS
+            out = np.empty(shape, np_dtype)
         out.fill(_common.host_array(value, np_dtype))
         return out
 
@@ -59,13 +66,9 @@ class CPUBackend(_common.SingleDevice):
         return array  # shares memory
 
     def multinomial_weights(self, probs2d, replacement, device=None):
-        from . import _cpu_random
-
         return _cpu_random.multinomial_weights(probs2d, replacement)
 
     def random(self, kind, shape, np_dtype, seed, offset, device=None, out=None, **params):
-        from . import _cpu_random  # the chunked, multi-threaded fill
-
         if out is not None and out.dtype != np_dtype:
             out = None  # e.g. bernoulli_ with a p of another dtype: filled aside, then cast
         return _cpu_random.fill(kind, shape, np_dtype, seed, offset, out=out, **params)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _validation
 from . import _common
 
 _INSTALL_HINT = ("install the CuPy build for your CUDA version with "
@@ -96,15 +97,19 @@ class CUDABackend:
         with cp.cuda.Device(device.index):
             cp.cuda.runtime.deviceSynchronize()  # host-device synchronization (explicit)
 
+    def check_storage(self, shape, np_dtype, fn="empty"):
+        return _validation.storage(shape, np_dtype, fn)  # the device says the rest
+
     def empty(self, shape, np_dtype, device, fn="empty"):
         cp = _cupy()
+        nbytes = self.check_storage(shape, np_dtype, fn)
         with cp.cuda.Device(device.index):
             try:
                 return cp.empty(shape, np_dtype)
             except cp.cuda.memory.OutOfMemoryError as exc:
-                nbytes = _common.check_alloc(shape, np_dtype, fn, float("inf"))
-                raise RuntimeError(f"{fn}: CUDA out of memory: tried to allocate {nbytes} "
-                                   f"bytes on {device} ({exc})") from None
+                raise _validation.AllocationError(
+                    f"{fn}: CUDA out of memory: tried to allocate {nbytes} bytes on "
+                    f"{device} ({exc})") from None
 
     def full(self, shape, value, np_dtype, device, fn="full"):
         out = self.empty(shape, np_dtype, device, fn)
@@ -160,6 +165,7 @@ class CUDABackend:
         if out is not None and out.dtype != np_dtype:
             out = None  # filled aside in the stream's dtype, then cast by the caller
         params.pop("n", None)  # randperm's n is the shape
+        params.pop("scratch", None)  # the CPU's randperm scratch
         if isinstance(params.get("probs"), _common.Weights):
             params["probs"] = params["probs"].probs
         with _cupy().cuda.Device(device.index):

@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from .. import _validation
 from . import _common
 
 
@@ -159,10 +160,15 @@ class MetaBackend(_common.SingleDevice):
     has_data = False  # whether values exist (meta: shapes only)
     xp = _MetaNamespace()
 
+    def check_storage(self, shape, np_dtype, fn="empty"):
+        return _validation.storage(shape, np_dtype, fn)  # no memory, but NumPy's limits
+
     def empty(self, shape, np_dtype, device, fn="empty"):
+        self.check_storage(shape, np_dtype, fn)
         return make(shape, np_dtype)
 
     def full(self, shape, value, np_dtype, device, fn="full"):
+        self.check_storage(shape, np_dtype, fn)
         return make(shape, np_dtype)
 
     def asarray(self, data, np_dtype, device, copy):

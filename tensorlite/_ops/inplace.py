@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-from .. import _dtype
+from .. import _dtype, _validation
 from .._tensor import _TYPE_NAMES, Tensor, _wrap
 from ..autograd import grad_mode
 from ..autograd.graph import needs_grad, record
@@ -40,7 +40,9 @@ def check_writable(tensor):
 
 
 def write(tensor, key, value):
-    """``tensor[key] = value`` on the backend, after the leaf rule; bumps the version."""
+    """``tensor[key] = value`` on the backend, after the leaf and overlap rules; bumps the
+    version."""
+    _validation.no_overlap(tensor)
     check_writable(tensor)
     tensor._backend.assign(tensor._data, key, value)
     bump(tensor)
@@ -117,6 +119,7 @@ def _rebase_view(view, result):
 def method(fn, name, reads_self=False):
     """The in-place Tensor method ``name`` from the out-of-place op ``fn``."""
     def inplace_method(self, *args, **kwargs):
+        _validation.no_overlap(self)  # an expanded tensor cannot take elementwise results
         source = self
         if needs_grad(self, *args):
             check_writable(self)

@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from .. import _backends, _dtype
+from .. import _backends, _dtype, _validation
 from .._backends import _common
 from .._tensor import (Size, Tensor, _dim, _is_scalar, _operand, _shape_arg, _transfer, _wrap,
                        common_device)
@@ -331,6 +331,7 @@ def fill_(self, value):
                                          "fill_")
         value = value.item()
     inplace.check_writable(self)
+    value = _validation.scalar_to(value, self._dtype._np, "fill_")  # overflow, NaN into ints
     inplace.write(self, Ellipsis, _operand(value, self._device, self._dtype._np))
     if self._grad_fn is not None and needs_grad(self):
         record("FillBackward0", (), self, lambda grads: ())  # old values get no gradient

@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 
 from ..autograd import grad_mode as _autograd
-from .. import _dtype
+from .. import _dtype, _validation
 from .._creation import empty, eye
 from .._creation import tensor as as_tensor
 from .._math import erfinv
@@ -54,12 +54,11 @@ def _check_tensor(tensor, fn):
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{fn}(): argument 'tensor' must be a tensorlite.Tensor, got "
                         f"{type(tensor).__name__}")
+    _validation.no_overlap(tensor)  # an expanded tensor: rejected before any word is drawn
 
 
 def _check_number(value, name, fn):
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number)):
-        raise TypeError(f"{fn}(): argument '{name}' must be a real number, got {value!r}")
-    return float(value)
+    return float(_validation.real(value, name, fn))
 
 
 def _calculate_fan_in_and_fan_out(tensor):
@@ -366,7 +365,7 @@ def dirac_(tensor, groups=1):
     dimensions = tensor.dim()
     if dimensions not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
-    if isinstance(groups, bool) or not isinstance(groups, (numbers.Integral, np.integer)) \
+    if not isinstance(groups, (numbers.Integral, np.integer)) or isinstance(groups, bool) \
             or groups <= 0:
         raise ValueError(f"dirac_(): groups must be a positive int, got {groups!r}")
     sizes = tensor.size()
@@ -659,8 +658,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     std = _check_number(std, "std", fn)
     if not 0.0 <= sparsity <= 1.0:
         raise ValueError(f"{fn}(): sparsity must be in [0, 1], got {sparsity}")
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    _validation.std(std)
     if not tensor._backend.has_data:
         return tensor
     rows, cols = tensor.shape

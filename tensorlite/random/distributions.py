@@ -246,31 +246,6 @@ def _unit(xp, k, dtype, plus_one=False, out=None):
     return xp.multiply(k, ct.type(2.0 ** -MANTISSA_BITS[dtype]), out=out, dtype=ct)
 
 
-def _argsort_distinct_keys(xp, keys):
-    """The stable argsort of 64-bit ``keys`` by sorting values instead of indices.
-
-    Each key's low ``b`` bits are replaced by its index (``n <= 2**b``), the values
-    sorted (a SIMD sort, ~4x faster than argsort) and the indices read back. That
-    is the stable argsort unless two keys share their high ``64 - b`` bits, which
-    the sorted values show as equal neighbours: then sort the full keys stably
-    (for n = 10**6 this happens in about 3% of calls).
-    """
-    n = keys.shape[0]
-    b = max(1, (n - 1).bit_length())
-    if n < 2 or b > 32:
-        return stable_argsort(xp, keys)
-    shift = xp.uint64(b)
-    packed = keys >> shift
-    packed <<= shift
-    packed |= xp.arange(n, dtype=xp.uint64)
-    packed.sort()
-    high = packed >> shift
-    if bool((high[1:] == high[:-1]).any()):
-        return stable_argsort(xp, keys)
-    packed &= xp.uint64((1 << b) - 1)
-    return packed.astype(xp.int64)
-
-
 def stable_argsort(xp, keys):
     """``argsort(keys, axis=-1, kind="stable")``, usually several times faster.
 
@@ -517,11 +492,19 @@ def bernoulli(xp, words, p, out=None):
     return out
 
 
-def randperm(xp, words, n, dtype=np.int64, out=None):
+def randperm(xp, words, n, dtype=np.int64, out=None, scratch=None, chunk=2**16):
     """A uniformly random permutation of ``0 … n-1`` — ``randperm``.
 
     Position ``i`` gets the 64-bit key ``W_2i << 32 | W_2i+1``; the result is
     the stable argsort of the keys (equal keys keep index order).
+
+    Done in the words' own memory (``2n`` words are ``n`` uint64 keys): with
+    ``b = bit_length(n - 1)``, each key's low ``b`` bits are set aside in
+    ``scratch`` (``n`` uint32) and replaced by its index, the packed values are
+    sorted in place, and the indices read back. Keys whose high ``64 - b`` bits
+    tie (a few thousand for ``n = 2**26``) are then ordered by their low bits
+    and index. Scratch beyond the words: ``4n`` bytes plus chunk-sized
+    temporaries, so an int64 result written over the words needs no more.
 
     Example:
         >>> from tensorlite.random.philox import words
@@ -529,10 +512,47 @@ def randperm(xp, words, n, dtype=np.int64, out=None):
         array([4, 0, 3, 1, 2])
     """
     keys = _pairs(xp, words[: 2 * n])
-    order = _argsort_distinct_keys(xp, keys)
-    out = _output(xp, out, n, dtype)
-    out[...] = order
+    b = max(1, (n - 1).bit_length())
+    if n < 2 or b > 32:
+        order = stable_argsort(xp, keys)
+    else:
+        lows = xp.empty(n, xp.uint32) if scratch is None else scratch[:n]
+        shift, mask = xp.uint64(b), xp.uint64((1 << b) - 1)
+        for a in range(0, n, chunk):  # chunk-sized temporaries only
+            part = keys[a:a + chunk]
+            lows[a:a + chunk] = part & mask
+            part >>= shift
+            part <<= shift
+            part |= xp.arange(a, a + part.shape[0], dtype=xp.uint64)
+        keys.sort()  # in place
+        _order_ties(xp, keys, lows, shift, mask, chunk)
+        keys &= mask
+        order = keys.view(xp.int64)
+    if out is None:
+        return order if np.dtype(dtype) == np.int64 else order.astype(dtype)
+    if out is not order:
+        out[...] = order
     return out
+
+
+def _order_ties(xp, packed, lows, shift, mask, chunk):
+    """Sort runs of equal high key bits in ``packed`` (high bits | index, sorted) by
+    (low key bits, index): the stable order of the full keys."""
+    n = packed.shape[0]
+    starts = []
+    for a in range(0, n - 1, chunk):
+        high = packed[a:a + chunk + 1] >> shift
+        starts.append(xp.flatnonzero(high[1:] == high[:-1]) + a)  # i ties with i + 1
+    tied = xp.concatenate(starts) if starts else xp.empty(0, xp.int64)
+    if tied.size == 0:
+        return
+    # positions in a run: each tied i and its successor; run ids from the gaps
+    positions = xp.unique(xp.concatenate([tied, tied + 1]))
+    run = xp.cumsum(xp.concatenate([xp.ones(1, xp.int64), xp.diff(positions) != 1]))
+    values = packed[positions]
+    index = values & mask
+    order = xp.lexsort((index, lows[index.astype(xp.int64)], run))
+    packed[positions] = values[order]
 
 
 def multinomial(xp, words, probs2d, num_samples, replacement, out=None, index=None,

@@ -27,20 +27,13 @@ import threading
 
 import numpy as np
 
-from .. import _device
+from .. import _device, _validation
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed, so unseeded runs are repeatable
 _U64 = 2**64
 
 
-def _check_seed(seed, fn):
-    if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.integer)):
-        raise TypeError(f"{fn}(): seed must be an int, got {type(seed).__name__} ({seed!r})")
-    seed = int(seed)
-    if not -(2**63) <= seed < _U64:
-        raise ValueError(f"{fn}(): seed must be within the range [-0x8000_0000_0000_0000, "
-                         f"0xffff_ffff_ffff_ffff], got {seed}")
-    return seed % _U64  # negative seeds map to seed + 2**64, as in PyTorch
+_check_seed = _validation.seed
 
 
 class Generator:
@@ -56,6 +49,14 @@ class Generator:
         self._seed = DEFAULT_SEED
         self._offset = 0
         self._lock = threading.Lock()
+
+    def __getstate__(self):  # pickle and deepcopy: the state, not the lock
+        with self._lock:
+            return {"device": str(self._device), "seed": self._seed, "offset": self._offset}
+
+    def __setstate__(self, state):
+        self.__init__(state["device"])
+        self._seed, self._offset = state["seed"], state["offset"]
 
     def __repr__(self):
         return f"<tensorlite.Generator device={self._device} seed={self._seed} offset={self._offset}>"
@@ -110,10 +111,14 @@ class Generator:
         """Restore a state from ``get_state()``."""
         from .._tensor import Tensor
 
-        if not isinstance(new_state, Tensor) or new_state.dtype.name != "uint8" or \
-                new_state.numel() != 16:
-            raise RuntimeError(f"set_state(): expected a uint8 tensor of 16 elements from "
-                               f"get_state(), got {new_state!r:.80}")
+        if not isinstance(new_state, Tensor) or new_state.dtype.name != "uint8":
+            raise TypeError("RNG state must be a tensorlite.ByteTensor (uint8), got "
+                            f"{getattr(new_state, 'dtype', type(new_state).__name__)}")
+        if not new_state.is_contiguous():
+            raise RuntimeError("RNG state must be contiguous")
+        if new_state.numel() != 16:
+            raise RuntimeError(f"set_state(): expected 16 elements (uint8) from get_state(), "
+                               f"got {new_state.numel()}")
         seed, offset = (int(v) for v in new_state.cpu().numpy().reshape(-1).view("<u8"))
         if offset % 4:
             raise RuntimeError(f"set_state(): offset must be a multiple of 4, got {offset}")

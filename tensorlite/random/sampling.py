@@ -15,13 +15,12 @@ tensor([3, 8, 7, 6, 9])
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .. import _backends, _dtype
+from .. import _backends, _dtype, _validation as check
 from .._creation import _target as _creation_target
-from .._tensor import Tensor, _sizes, _wrap
+from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
 from ..autograd.graph import needs_grad, record
 from . import distributions
@@ -47,15 +46,40 @@ def _generator(generator, dev, fn):
 
 def _draw(kind, shape, dtype, dev, generator, fn, words_n=None, out=None, **params):
     """Reserve the words for ``kind`` and fill ``out`` (an array of ``shape`` and
-    ``dtype`` on ``dev``; allocated here, before any word is reserved, when absent)."""
+    ``dtype`` on ``dev``; allocated here when absent).
+
+    Everything that can fail happens before the words are reserved: the output and
+    any O(n) scratch are allocated first (a failed allocation consumes nothing).
+    A complex dtype is filled through its real view: element ``i`` is ``(v_2i,
+    v_2i+1)`` of the same call for ``2n`` real values (DESIGN §4.3).
+    """
     gen = _generator(generator, dev, fn)
     backend = _backends.get(dev)
     if out is None:
-        out = backend.empty(shape, dtype._np, dev, fn)  # a failed allocation consumes nothing
-    n = math.prod(shape) if words_n is None else words_n
-    count = distributions.words_needed(kind, n, dtype._np, **_word_params(kind, params))
+        out = backend.empty(shape, dtype._np, dev, fn)
+    target, fill_shape, fill_dtype = out, shape, dtype
+    if dtype.is_complex:
+        fill_dtype = dtype.to_real()
+        if backend.has_data:
+            if not out.flags.c_contiguous:
+                target = backend.empty(shape, dtype._np, dev, fn)
+            target = target.reshape(-1).view(fill_dtype._np)
+            fill_shape = target.shape
+        if kind == "normal":  # PyTorch's complex normal: each part has variance std**2 / 2
+            params["std"] = params["std"] / math.sqrt(2.0)
+    n = math.prod(fill_shape) if words_n is None else words_n
+    if kind == "randperm" and backend.has_data:
+        # the low key bits randperm keeps aside (half its output): allocated before drawing
+        params["scratch"] = backend.empty((n,), np.uint32, dev, fn)
+    count = distributions.words_needed(kind, n, fill_dtype._np, **_word_params(kind, params))
     seed, offset = gen._reserve(count)
-    return backend.random(kind, shape, dtype._np, seed, offset, device=dev, out=out, **params)
+    filled = backend.random(kind, fill_shape, fill_dtype._np, seed, offset, device=dev,
+                            out=target, **params)
+    if dtype.is_complex and backend.has_data:
+        if target.base is not out and target is not out:
+            backend.assign(out, Ellipsis, filled.view(dtype._np).reshape(shape))
+        return out
+    return filled
 
 
 def _word_params(kind, params):
@@ -67,20 +91,26 @@ def _word_params(kind, params):
     return {}
 
 
-def _float_dtype(dtype, fn):
-    d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype, fn)
-    if not d.is_floating_point:
-        raise RuntimeError(f"{fn}(): expected a floating-point dtype, got {d}")
-    return d
+def _result_dtype(dtype, out, default, fn):
+    """The result's dtype: ``dtype``, else ``out``'s (PyTorch), else ``default``."""
+    if dtype is not None:
+        return _dtype.to_dtype(dtype, fn)
+    if isinstance(out, Tensor):
+        return out.dtype
+    return default
 
 
-def _check_result(dtype, requires_grad, out, fn):
+def _float_dtype(dtype, fn, kernel, out=None):
+    d = _result_dtype(dtype, out, _dtype.get_default_dtype(), fn)
+    return check.kernel_dtype(d, kernel, complex_ok=True)
+
+
+def _check_result(dtype, requires_grad, out, fn, exact=True):
     """Checks on the result's options, made before any word is drawn."""
-    if requires_grad and not dtype.is_floating_point:
+    if requires_grad and not (dtype.is_floating_point or dtype.is_complex):
         raise RuntimeError(f"{fn}(): Only Tensors of floating point dtype can require "
                            f"gradients, got {dtype}")
-    if out is not None and not isinstance(out, Tensor):
-        raise TypeError(f"{fn}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    check.out(out, dtype, fn, exact=exact)
 
 
 def _sample(kind, shape, dtype, dev, generator, fn, requires_grad=False, out=None, **params):
@@ -99,12 +129,7 @@ def _finish(data, dev, dtype, requires_grad, out):
     return result
 
 
-def _real(value, name, fn):
-    if isinstance(value, Tensor):
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.number)):
-        raise TypeError(f"{fn}(): argument '{name}' must be a real number, got {value!r}")
-    return value
+_real = check.real
 
 
 # ---- constructors ------------------------------------------------------------------------
@@ -119,8 +144,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     >>> tl.rand(2)
     tensor([0.3990, 0.8805])
     """
-    shape = _sizes(size, "rand")
-    d = _float_dtype(dtype, "rand")
+    shape = check.sizes(size, "rand")
+    d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
     dev = _target(device, "rand")
     return _sample("uniform", shape, d, dev, generator, "rand", requires_grad, out,
                    low=0.0, high=1.0)
@@ -134,37 +159,11 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
     >>> tl.randn(3).shape
     tensorlite.Size([3])
     """
-    shape = _sizes(size, "randn")
-    d = _float_dtype(dtype, "randn")
+    shape = check.sizes(size, "randn")
+    d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
     dev = _target(device, "randn")
     return _sample("normal", shape, d, dev, generator, "randn", requires_grad, out,
                    mean=0.0, std=1.0)
-
-
-def _int_range(low, high, dtype, fn):
-    for name, v in (("low", low), ("high", high)):
-        if isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer)):
-            if isinstance(v, (numbers.Real, np.floating)) and float(v).is_integer():
-                continue
-            raise TypeError(f"{fn}(): argument '{name}' must be an int, got {v!r}")
-    low, high = int(low), int(high)
-    if low >= high:
-        raise RuntimeError(f"{fn}(): random_ expects 'from' to be less than 'to', but got "
-                           f"from={low} >= to={high}")
-    lo, hi = _dtype_bounds(dtype)
-    if low < lo or high - 1 > hi:
-        raise RuntimeError(f"{fn}(): range [{low}, {high}) is out of bounds for {dtype}")
-    return low, high
-
-
-def _dtype_bounds(dtype):
-    if dtype is _dtype.bool:
-        return 0, 1
-    if dtype.is_floating_point:
-        limit = 2 ** distributions.MANTISSA_BITS[dtype._np]
-        return -limit, limit
-    info = np.iinfo(dtype._np)
-    return int(info.min), int(info.max)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -183,11 +182,11 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         if high is None or not isinstance(high, (tuple, list)):  # Size is a tuple
             raise TypeError("randint(): missing required argument 'size' (a tuple of ints)")
         low, high, size = 0, low, high
-    elif high is None:
-        raise TypeError("randint(): missing required argument 'high'")
-    shape = _sizes(size if isinstance(size, (tuple, list)) else (size,), "randint")
-    d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype, "randint")
-    low, high = _int_range(low, high, d, "randint")
+    elif high is None:  # randint(high, size=...)
+        low, high = 0, low
+    shape = check.sizes(size if isinstance(size, (tuple, list)) else (size,), "randint")
+    d = _result_dtype(dtype, out, _dtype.int64, "randint")
+    low, high = check.random_range(low, high, d, "randint")
     dev = _target(device, "randint")
     return _sample("randint", shape, d, dev, generator, "randint", requires_grad, out,
                    low=low, high=high)
@@ -201,16 +200,20 @@ def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False,
     >>> sorted(tl.randperm(5).tolist())
     [0, 1, 2, 3, 4]
     """
-    if isinstance(n, bool) or not isinstance(n, (numbers.Integral, np.integer)):
-        raise TypeError(f"randperm(): argument 'n' must be an int, got {n!r}")
-    if n < 0:
-        raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
-    d = _dtype.int64 if dtype is None else _dtype.to_dtype(dtype, "randperm")
-    if n > 0 and n - 1 > _dtype_bounds(d)[1]:
-        raise RuntimeError(f"randperm(): n={n} is too large for dtype {d}")
+    n = check.integer(n, "n", "randperm")
+    check.sizes((n,), "randperm")
+    d = _result_dtype(dtype, out, _dtype.int64, "randperm")
+    if d.is_complex or d is _dtype.bool:
+        raise NotImplementedError(f"\"randperm\" not implemented for '{check.SCALAR_NAMES[d.name]}'")
+    if d.is_floating_point:
+        limit = 2 ** distributions.MANTISSA_BITS[d._np] + 1  # every index exact
+        if n > limit:
+            raise RuntimeError(f"n cannot be greater than {limit} for "
+                               f"{check.SCALAR_NAMES[d.name]} type.")
+    elif n:
+        check.scalar_to(n - 1, d._np, "randperm")
     dev = _target(device, "randperm")
-    return _sample("randperm", (int(n),), d, dev, generator, "randperm", requires_grad, out,
-                   n=int(n))
+    return _sample("randperm", (n,), d, dev, generator, "randperm", requires_grad, out, n=n)
 
 
 def _has_values(t):
@@ -220,8 +223,7 @@ def _has_values(t):
 
 def _check_probabilities(p, fn):
     """``p`` must be finite and in [0, 1]; a value check (synchronizes on cuda)."""
-    if not p.dtype.is_floating_point:
-        raise RuntimeError(f"{fn}(): expected a floating-point probability tensor, got {p.dtype}")
+    check.kernel_dtype(p.dtype, "bernoulli_tensor_cpu_p_")
     if p.numel() and _has_values(p) and not bool(((p >= 0) & (p <= 1)).all()):
         bad = p[(p < 0) | (p > 1) | p.isnan()].reshape(-1)
         value = bad[0].item() if bad.numel() else float("nan")
@@ -243,18 +245,29 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
     if not isinstance(input, Tensor):
         raise TypeError(f"bernoulli(): argument 'input' must be Tensor, not {type(input).__name__}")
     if p is not None:
-        p = _real(p, "p", "bernoulli")
-        if not 0 <= p <= 1:
-            raise RuntimeError(f"bernoulli(): Expected p_in >= 0 && p_in <= 1 to be true, but "
-                               f"got p = {p}")
-        probs = p
-        dtype = input.dtype
+        probs = _probability(p, "bernoulli")
+        _not_complex(input.dtype, "bernoulli_scalar_cpu_")
     else:
         _check_probabilities(input, "bernoulli")
         probs = input.contiguous()._data
-        dtype = input.dtype
-    return _sample("bernoulli", tuple(input.shape), dtype, input.device, generator,
-                   "bernoulli", out=out, p=probs)
+    dtype = input.dtype
+    _check_result(dtype, False, out, "bernoulli", exact=False)  # out= takes any dtype: cast
+    data = _draw("bernoulli", tuple(input.shape), dtype, input.device, generator, "bernoulli",
+                 p=probs)
+    return _finish(data, input.device, dtype, False, out)
+
+
+def _not_complex(dtype, kernel):
+    if dtype.is_complex:
+        check.kernel_dtype(dtype, kernel)  # raises PyTorch's NotImplementedError
+
+
+def _probability(p, fn):
+    """A scalar probability in [0, 1] (NaN fails): PyTorch's message."""
+    p = _real(p, "p", fn)
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    return p
 
 
 def _checked_weights(rows2d, replacement, fn):
@@ -288,8 +301,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError(f"{fn}(): prob_dist must be 1 or 2 dim, got {input.ndim}")
     if not input.dtype.is_floating_point:
         raise RuntimeError(f"{fn}(): only supports floating-point dtypes for input, got {input.dtype}")
-    if isinstance(num_samples, bool) or not isinstance(num_samples, (numbers.Integral, np.integer)):
-        raise TypeError(f"{fn}(): argument 'num_samples' must be int, got {num_samples!r}")
+    num_samples = check.integer(num_samples, "num_samples", fn)
     categories = input.shape[-1]
     if num_samples <= 0:
         raise RuntimeError(f"{fn}(): cannot sample n_sample <= 0 samples, got {num_samples}")
@@ -300,6 +312,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if categories == 0:
         raise RuntimeError(f"{fn}(): number of categories cannot be zero")
     rows2d = input.reshape(-1, categories)
+    if isinstance(out, Tensor) and out.dtype is not _dtype.int64:
+        raise RuntimeError(f"multinomial expects Long tensor out, got: "
+                           f"{check.SCALAR_NAMES[out.dtype.name]}")
     _check_result(_dtype.int64, False, out, fn)
     weights = _checked_weights(rows2d, bool(replacement), fn)
     shape = (rows2d.shape[0], int(num_samples))
@@ -327,11 +342,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     if not tensors:
         if size is None:
             raise TypeError("normal(): missing argument 'size' for scalar mean and std")
-        mean, std = _real(mean, "mean", fn), _real(std, "std", fn)
-        if std < 0:
-            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-        shape = _sizes(size if isinstance(size, (tuple, list)) else (size,), fn)
-        d = _float_dtype(dtype, fn)
+        mean, std = _real(mean, "mean", fn), check.std(_real(std, "std", fn))
+        shape = check.sizes(size if isinstance(size, (tuple, list)) else (size,), fn)
+        d = _float_dtype(dtype, fn, "normal_kernel_cpu", out)
         dev = _target(device, fn)
         return _sample("normal", shape, d, dev, generator, fn, requires_grad, out,
                        mean=float(mean), std=float(std))
@@ -339,19 +352,25 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
 
     dev = common_device((mean, std), fn)
     for t in tensors:
-        if not t.dtype.is_floating_point:
-            raise RuntimeError(f"normal expects floating-point mean and std, got {t.dtype}")
+        check.kernel_dtype(t.dtype, "normal_kernel_cpu", complex_ok=t is mean)
     if isinstance(std, Tensor):
-        if std.numel() and _has_values(std) and bool((std < 0).any()):
+        if std.numel() and _has_values(std) and not bool((std >= 0).all()):  # NaN too
             raise RuntimeError("normal expects all elements of std >= 0.0")
-    elif _real(std, "std", fn) < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    else:
+        check.std(_real(std, "std", fn))
+    try:
+        shape = np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    except ValueError:
+        raise RuntimeError(f"normal(): the size of mean {tuple(np.shape(mean))} must match "
+                           f"the size of std {tuple(np.shape(std))} (broadcastable)") from None
     d = _dtype.result_type(mean, std)
-    _check_result(d, requires_grad, out, fn)
+    _check_result(d, requires_grad, out, fn, exact=False)
+    # z is drawn into the result's memory and scaled there: no temporaries after the
+    # words are reserved (a huge broadcast result fails before drawing, or not at all)
     z = _wrap(_draw("normal", shape, d, dev, generator, fn, mean=0.0, std=1.0), dev, d)
     with no_grad():
-        result = _finish((z * std + mean)._data, dev, d, requires_grad, out)
+        z.mul_(std).add_(mean)
+        result = _finish(z._data, dev, d, requires_grad, out)
     if out is None and needs_grad(mean, std):
         # PyTorch's convention: samples are not reparameterized, so mean and std get
         # zero gradients (use mean + std * randn_like(...) for a pathwise gradient)
@@ -401,7 +420,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
 def _fill_inplace(tensor, kind, generator, fn, **params):
     from .._ops import inplace
 
-    inplace.check_writable(tensor)
+    check.writable(tensor, fn)  # expanded tensors and autograd leaves: before any word
     data = _draw(kind, tuple(tensor.shape), tensor.dtype, tensor.device, generator, fn,
                  out=tensor._data, **params)  # written in place: no full-size temporary
     if data is not tensor._data:
@@ -410,27 +429,24 @@ def _fill_inplace(tensor, kind, generator, fn, **params):
     return tensor
 
 
-def _need_float(tensor, fn):
-    if not tensor.dtype.is_floating_point:
-        raise RuntimeError(f"{fn}(): expected a floating-point tensor, got {tensor.dtype}")
-
-
 def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
     """Fill with samples uniform on ``[from, to)``: ``a + (b - a) * u`` rounded once,
     never equal to ``to``. ``b - a`` must be finite."""
     fn = "uniform_"
     a = _real(kwargs.pop("from", from_), "from", fn)
     b = _real(kwargs.pop("to", to), "to", fn)
-    _need_float(self, fn)
+    real = check.kernel_dtype(self.dtype, "check_uniform_bounds", complex_ok=True).to_real()
+    check.float_bound(a, "from", real._np)
+    check.float_bound(b, "to", real._np)
     if not a <= b:
-        raise RuntimeError(f"{fn}(): uniform_ expects to return a [from, to) range, but found "
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
                            f"from={a} > to={b}")
-    work = np.float64 if self.dtype is _dtype.float64 else np.float32
+    work = np.float64 if real is _dtype.float64 else np.float32
     with np.errstate(over="ignore"):
         span = work(b) - work(a)
     if not (math.isfinite(float(work(a))) and math.isfinite(float(work(b))) and math.isfinite(float(span))):
-        raise RuntimeError(f"{fn}(): uniform_ expects to-from <= std::numeric_limits<"
-                           f"{self.dtype.name}>::max(), but found to={b} and from={a} which "
+        raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<"
+                           f"{real.name}>::max(), but found to={b} and from={a} which "
                            f"result in to-from to exceed the limit")
     return _fill_inplace(self, "uniform", generator, fn, low=float(a), high=float(b))
 
@@ -438,10 +454,8 @@ def uniform_(self, from_=0.0, to=1.0, *, generator=None, **kwargs):
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     """Fill with ``mean + std * z``, ``z`` standard normal (Box–Muller)."""
     fn = "normal_"
-    mean, std = _real(mean, "mean", fn), _real(std, "std", fn)
-    _need_float(self, fn)
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    mean, std = _real(mean, "mean", fn), check.std(_real(std, "std", fn))
+    check.kernel_dtype(self.dtype, "normal_kernel_cpu", complex_ok=True)
     return _fill_inplace(self, "normal", generator, fn, mean=float(mean), std=float(std))
 
 
@@ -449,24 +463,36 @@ def exponential_(self, lambd=1.0, *, generator=None):
     """Fill with exponential samples of rate ``lambd``: ``-ln(u) / lambd``, ``u in (0, 1]``."""
     fn = "exponential_"
     lambd = _real(lambd, "lambd", fn)
-    _need_float(self, fn)
-    if not lambd > 0 or not math.isfinite(lambd):
+    if not self.dtype.is_floating_point:
+        raise RuntimeError(f"Exponential distribution is a continuous probability distribution."
+                           f" dtype must be a floating point but you specified "
+                           f"{check.SCALAR_NAMES[self.dtype.name]}")
+    if not lambd > 0:  # NaN too; +inf is allowed (all zeros), as in PyTorch
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     return _fill_inplace(self, "exponential", generator, fn, lambd=float(lambd))
 
 
-def random_(self, from_=None, to=None, *, generator=None, **kwargs):
-    """Fill with integers uniform on ``[from, to)``; ``random_(to)`` means ``[0, to)``
-    and ``random_()`` PyTorch's full range for the dtype."""
+_MISSING = object()  # random_(5) is [0, 5) but random_(5, None) is [5, max]
+
+
+def random_(self, from_=None, to=_MISSING, *, generator=None, **kwargs):
+    """Fill with integers uniform on ``[from, to)``: ``random_(to)`` means ``[0, to)``,
+    ``random_(from, None)`` ``[from, max]`` and ``random_()`` PyTorch's full range for
+    the dtype (``max`` is ``2**mantissa`` for floating dtypes)."""
     fn = "random_"
     from_ = kwargs.pop("from", from_)
-    if from_ is None and to is None:
+    if self.dtype.is_complex:
+        raise NotImplementedError(f"\"random_kernel_cpu\" not implemented for "
+                                  f"'{check.SCALAR_NAMES[self.dtype.name]}'")
+    if from_ is None and to in (None, _MISSING):
         low, high = distributions.random_range(self.dtype._np)
-    elif to is None:
+    elif to is _MISSING:
         low, high = 0, from_
+    elif to is None:
+        low, high = from_, distributions.random_range(self.dtype._np)[1]
     else:
         low, high = from_, to
-    low, high = _int_range(low, high, self.dtype, fn)
+    low, high = check.random_range(low, high, self.dtype, fn)
     return _fill_inplace(self, "randint", generator, fn, low=low, high=high)
 
 
@@ -487,10 +513,8 @@ def bernoulli_(self, p=0.5, *, generator=None):
         _check_probabilities(p, fn)
         probs = p._data  # broadcast chunk by chunk by the fill
     else:
-        probs = _real(p, "p", fn)
-        if not 0 <= probs <= 1:
-            raise RuntimeError(f"{fn}(): Expected p_in >= 0 && p_in <= 1 to be true, but got "
-                               f"p = {probs}")
+        probs = _probability(p, fn)
+    _not_complex(self.dtype, "bernoulli_scalar_cpu_")
     return _fill_inplace(self, "bernoulli", generator, fn, p=probs)
 
 

@@ -448,7 +448,9 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing, unexpected, errors = [], [], []
-        for prefix, module in self.named_modules():
+        # every path to a module, as PyTorch's recursive load walks them: a module
+        # registered twice loads under each of its prefixes (the last one wins)
+        for prefix, module in self.named_modules(remove_duplicate=False):
             prefix = prefix + "." if prefix else ""
             local = module._local_state(keep_vars=True)
             for name, param in local.items():
@@ -480,8 +482,11 @@ class Module:
                                   f'{ex.args}.')
             for key in state_dict:
                 if key.startswith(prefix):
-                    head = key[len(prefix):].split(".", 1)[0]
-                    if head not in module._modules and head not in local:
+                    # PyTorch's rule: a dotted rest must start with a child module's name,
+                    # an undotted one must be this module's own state ("weight.junk" is
+                    # unexpected although "weight" exists)
+                    head, *rest = key[len(prefix):].split(".", 1)
+                    if head not in (module._modules if rest else local):
                         unexpected.append(key)
         if strict:
             if unexpected:
