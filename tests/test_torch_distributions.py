@@ -15,6 +15,7 @@
   generator, and word consumption fixed by the shape.
 """
 
+import functools
 import math
 import warnings
 
@@ -657,8 +658,8 @@ def test_multivariate_normal_samples(device):
 
 # ---- shapes ------------------------------------------------------------------------------
 def _shape_cases(device):
-    z = lambda *s: tl.zeros(*s, device=device)  # noqa: E731
-    o = lambda *s: tl.ones(*s, device=device)  # noqa: E731
+    z = functools.partial(tl.zeros, device=device)
+    o = functools.partial(tl.ones, device=device)
     eye = tl.eye(3, device=device)
     return [
         (D.Normal(z(2, 3), o(3)), (2, 3), ()),
@@ -707,6 +708,16 @@ def test_expand_matches_pytorch_values():
     mvn = D.MultivariateNormal(tl.zeros(2, dtype=tl.float64), tl.tensor(spd(2))).expand((5,))
     assert mvn.covariance_matrix.shape == (5, 2, 2) and mvn.precision_matrix.shape == (5, 2, 2)
     assert mvn._validate_args
+
+
+def test_expand_of_a_subclass_with_its_own_init_is_refused_like_pytorch():
+    for lib in (D, TD):
+        class Shifted(lib.Normal):
+            def __init__(self, loc):
+                super().__init__(loc, 1.0)
+
+        with pytest.raises(NotImplementedError, match="Subclass Shifted of Normal"):
+            Shifted(0.0).expand((2,))
 
 
 def test_zero_sized_samples():

@@ -57,9 +57,14 @@ class _Binary(Distribution):
         setattr(self, "probs" if probs is not None else "logits", param)
         super().__init__(Size() if is_number(given) else param.shape,
                          validate_args=validate_args)
+        if self._validate_args and probs is not None:
+            self._check_probs()
+
+    def _check_probs(self):
+        """A further check of given ``probs`` beyond ``arg_constraints`` (none here)."""
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(type(self), _instance)
+        new = self._get_checked_instance(_Binary, _instance)
         batch_shape = Size(batch_shape)
         for name in ("probs", "logits"):
             if name in self.__dict__:
@@ -139,16 +144,15 @@ class Geometric(_Binary):
 
     support = constraints.nonnegative_integer
 
-    def __init__(self, probs=None, logits=None, validate_args=None):
-        super().__init__(probs, logits, validate_args)
-        if self._validate_args and probs is not None:
-            value = self.probs
-            valid = value > 0
-            if not constraints._all_true(valid):
-                raise ValueError(
-                    f"Expected parameter probs ({type(value).__name__} of shape "
-                    f"{tuple(value.shape)}) of distribution {self!r} to be positive but "
-                    f"found invalid values:\n{value[~valid]}")
+    def _check_probs(self):
+        # p = 0 is in the unit interval but has no geometric distribution
+        value = self.probs
+        valid = value > 0
+        if not constraints._all_true(valid):
+            raise ValueError(
+                f"Expected parameter probs ({type(value).__name__} of shape "
+                f"{tuple(value.shape)}) of distribution {self!r} to be positive but "
+                f"found invalid values:\n{value[~valid]}")
 
     @property
     def mean(self):
@@ -275,19 +279,12 @@ class Categorical(Distribution):
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
 
 
-class OneHotCategorical(Distribution):
-    r"""A :class:`Categorical` draw written as a one-hot vector of length ``K``
-    (``event_shape = (K,)``).
-
-    Example:
-        >>> import tensorlite as tl
-        >>> OneHotCategorical(probs=tl.tensor([0.0, 1.0])).sample()
-        tensor([0., 1.])
-    """
+class _OnCategorical(Distribution):
+    """What :class:`OneHotCategorical` and :class:`Multinomial` share: a wrapped
+    :class:`Categorical` (``_categorical``) over ``K`` categories, whose parameters they
+    expose, and ``event_shape = (K,)``."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.one_hot
-    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits)
@@ -295,7 +292,7 @@ class OneHotCategorical(Distribution):
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(OneHotCategorical, _instance)
+        new = self._get_checked_instance(_OnCategorical, _instance)
         batch_shape = Size(batch_shape)
         new._categorical = self._categorical.expand(batch_shape)
         return self._expanded(new, batch_shape)
@@ -315,6 +312,20 @@ class OneHotCategorical(Distribution):
     @property
     def logits(self):
         return self._categorical.logits
+
+
+class OneHotCategorical(_OnCategorical):
+    r"""A :class:`Categorical` draw written as a one-hot vector of length ``K``
+    (``event_shape = (K,)``).
+
+    Example:
+        >>> import tensorlite as tl
+        >>> OneHotCategorical(probs=tl.tensor([0.0, 1.0])).sample()
+        tensor([0., 1.])
+    """
+
+    support = constraints.one_hot
+    has_enumerate_support = True
 
     @property
     def mean(self):
@@ -348,7 +359,7 @@ class OneHotCategorical(Distribution):
         return values.expand((n,) + tuple(self._batch_shape) + (n,)) if expand else values
 
 
-class Multinomial(Distribution):
+class Multinomial(_OnCategorical):
     r"""Counts of ``total_count`` independent :class:`Categorical` draws
     (``event_shape = (K,)``): :math:`P(x) = \frac{n!}{\prod_k x_k!} \prod_k p_k^{x_k}`.
 
@@ -358,38 +369,20 @@ class Multinomial(Distribution):
         tensor([2., 8.])
     """
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         if not isinstance(total_count, int) or isinstance(total_count, bool):
             raise NotImplementedError("inhomogeneous total_count is not supported")
         self.total_count = total_count
-        self._categorical = Categorical(probs=probs, logits=logits)
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
-                         validate_args=validate_args)
+        super().__init__(probs, logits, validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = self._get_checked_instance(Multinomial, _instance)
-        batch_shape = Size(batch_shape)
+        new = super().expand(batch_shape, self._get_checked_instance(Multinomial, _instance))
         new.total_count = self.total_count
-        new._categorical = self._categorical.expand(batch_shape)
-        return self._expanded(new, batch_shape)
+        return new
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import warnings
 
-from .. import _dtype
 from .._tensor import Size, Tensor, _sizes
 from ..autograd.grad_mode import no_grad
 from ..random.sampling import rand
@@ -117,8 +116,11 @@ class Distribution:
 
     def _get_checked_instance(self, cls, _instance=None):
         if _instance is None and type(self).__init__ != cls.__init__:
+            # name the public class the subclass derives from, not a private base
+            base = next(c for c in type(self).__mro__[1:]
+                        if issubclass(c, cls) and not c.__name__.startswith("_"))
             raise NotImplementedError(
-                f"Subclass {type(self).__name__} of {cls.__name__} that defines a custom "
+                f"Subclass {type(self).__name__} of {base.__name__} that defines a custom "
                 f"__init__ method must also define a custom .expand() method.")
         return self.__new__(type(self)) if _instance is None else _instance
 
@@ -235,9 +237,9 @@ class Distribution:
         return u.clamp(min=float(_ops.finfo(like.dtype).eps) / 2)
 
     def __repr__(self):
-        names = [k for k in self.arg_constraints if k in self.__dict__]
-        args = ", ".join(f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else self.__dict__[p].size()}"  # noqa: E501
-                         for p in names)
+        # one-element parameters show their value, others their size (PyTorch's form)
+        params = {k: self.__dict__[k] for k in self.arg_constraints if k in self.__dict__}
+        args = ", ".join(f"{k}: {v if v.numel() == 1 else v.size()}" for k, v in params.items())
         return f"{type(self).__name__}({args})"
 
 
@@ -247,11 +249,3 @@ def _sample_shape(sample_shape):
     if isinstance(sample_shape, Size):
         return sample_shape
     return Size(_sizes((tuple(sample_shape),), "sample"))
-
-
-def float_dtype_of(*values):
-    """The dtype parameters built from Python numbers get: the default float dtype."""
-    for v in values:
-        if isinstance(v, Tensor):
-            return v.dtype
-    return _dtype.get_default_dtype()

@@ -84,7 +84,7 @@ def sum_rightmost(value, dim):
     return value.reshape(tuple(value.shape[:-dim]) + (-1,)).sum(-1)
 
 
-class lazy_property:  # noqa: N801 - PyTorch's name
+class lazy_property:  # PyTorch's name
     """A property computed on first access, then stored on the instance (so the next
     access is a plain attribute). Computed with gradients enabled, as PyTorch does, so a
     cached ``probs`` stays connected to ``logits`` even if first read under no_grad."""
