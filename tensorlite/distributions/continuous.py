@@ -1,18 +1,19 @@
-r"""Univariate continuous distributions.
+r"""Univariate continuous distributions: density, and sample from :math:`u \sim U(0,1)`
+(``tl.rand``) or :math:`z \sim \mathcal N(0,1)` (``tl.randn``).
 
-=================  ==========================================  ==========================
-distribution       density                                     sample from ``u ~ U(0,1)``,
-                                                               ``z ~ N(0,1)``
-=================  ==========================================  ==========================
-``Normal``         :math:`\frac{1}{\sigma\sqrt{2\pi}} e^{-(x-\mu)^2/2\sigma^2}`
-                                                               :math:`\mu + \sigma z`
-``LogNormal``      ``Normal`` of :math:`\log x`, over :math:`x`  :math:`e^{\mu + \sigma z}`
-``Uniform``        :math:`1/(b-a)` on :math:`[a, b)`           :math:`a + (b-a) u`
-``Exponential``    :math:`\lambda e^{-\lambda x}`, :math:`x\ge0`  :math:`-\log(1-u)/\lambda`
-``Laplace``        :math:`\frac{1}{2b} e^{-|x-\mu|/b}`         :math:`\mu - b\,\mathrm{sgn}(u-\tfrac12)\log(1-2|u-\tfrac12|)`
-``Cauchy``         :math:`\frac{1}{\pi\gamma(1 + ((x-x_0)/\gamma)^2)}`  :math:`x_0 + \gamma\tan(\pi(u-\tfrac12))`
-``Gumbel``         :math:`\frac1\beta e^{-(z + e^{-z})}`, :math:`z=\frac{x-\mu}\beta`  :math:`\mu - \beta\log(-\log u)`
-=================  ==========================================  ==========================
+* ``Normal``: :math:`\frac{1}{\sigma\sqrt{2\pi}} e^{-(x-\mu)^2/2\sigma^2}`;
+  :math:`x = \mu + \sigma z`.
+* ``LogNormal``: the ``Normal`` density of :math:`\log x`, divided by :math:`x`;
+  :math:`x = e^{\mu + \sigma z}`.
+* ``Uniform``: :math:`1/(b-a)` on :math:`[a, b)`; :math:`x = a + (b-a) u`.
+* ``Exponential``: :math:`\lambda e^{-\lambda x}`, :math:`x \ge 0`;
+  :math:`x = -\log(1-u)/\lambda`.
+* ``Laplace``: :math:`\frac{1}{2b} e^{-|x-\mu|/b}`;
+  :math:`x = \mu - b\,\mathrm{sgn}(u-\tfrac12)\log(1-2|u-\tfrac12|)`.
+* ``Cauchy``: :math:`\frac{1}{\pi\gamma(1 + ((x-x_0)/\gamma)^2)}`;
+  :math:`x = x_0 + \gamma\tan(\pi(u-\tfrac12))`.
+* ``Gumbel``: :math:`\frac1\beta e^{-(z + e^{-z})}` with :math:`z = (x-\mu)/\beta`;
+  :math:`x = \mu - \beta\log(-\log u)`.
 
 Every sample is its inverse CDF applied to ``tl.rand`` (or ``loc + scale *
 tl.randn`` for the normal family), written with tensor operations on the

@@ -1,14 +1,13 @@
 r"""Discrete distributions, parameterized by ``probs`` or ``logits`` (exactly one).
 
-===================== =========================================== ==============================
-distribution          mass function                               sample
-===================== =========================================== ==============================
-``Bernoulli``         :math:`p^x (1-p)^{1-x}`, :math:`x \in \{0,1\}`  ``tl.bernoulli(p)``
-``Geometric``         :math:`(1-p)^k p`, :math:`k = 0, 1, \dots`  :math:`\lfloor \log u / \log(1-p) \rfloor`
-``Categorical``       :math:`p_k`, :math:`k < K`                  ``tl.multinomial(p, n, True)``
-``OneHotCategorical`` :math:`p_k` at the one-hot vector :math:`e_k` one-hot of a categorical draw
-``Multinomial``       :math:`\frac{n!}{\prod x_k!} \prod p_k^{x_k}`  counts of ``n`` categorical draws
-===================== =========================================== ==============================
+* ``Bernoulli``: :math:`p^x (1-p)^{1-x}`, :math:`x \in \{0,1\}`; ``tl.bernoulli(p)``.
+* ``Geometric``: :math:`(1-p)^k p`, :math:`k = 0, 1, \dots` (failures before the first
+  success); :math:`k = \lfloor \log u / \log(1-p) \rfloor` with ``u`` from ``tl.rand``.
+* ``Categorical``: :math:`p_k`, :math:`k < K`; ``tl.multinomial(p, n, replacement=True)``.
+* ``OneHotCategorical``: :math:`p_k` at the one-hot vector :math:`e_k`; the one-hot
+  form of a categorical draw.
+* ``Multinomial``: :math:`\frac{n!}{\prod_k x_k!} \prod_k p_k^{x_k}`; the counts of
+  ``n`` categorical draws.
 
 ``logits`` are log-odds for the binary distributions (``probs = sigmoid(logits)``)
 and unnormalized log-probabilities for the categorical ones (``probs =

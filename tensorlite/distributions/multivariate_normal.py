@@ -40,8 +40,22 @@ _MATRICES = ("covariance_matrix", "precision_matrix", "scale_tril")
 
 
 def batch_mahalanobis(low, x):
-    r""":math:`\|L^{-1} x\|^2` over the last dimension (``L`` and ``x`` broadcast)."""
-    return _ops.solve_lower(low, x.unsqueeze(-1)).pow(2).sum(-1).sum(-1)
+    r""":math:`\|L^{-1} x\|^2` over the last dimension (``L`` and ``x`` broadcast).
+
+    ``x`` usually has more leading dimensions than ``L`` (a sample shape in front of
+    the batch); those become columns of one right-hand side per matrix, so ``L`` is
+    never copied per sample.
+    """
+    n = x.shape[-1]
+    inner = np.broadcast_shapes(tuple(low.shape[:-2]),
+                                tuple(x.shape[max(x.ndim - low.ndim + 1, 0):-1]))
+    outer = tuple(x.shape[:max(x.ndim - 1 - len(inner), 0)])
+    k = len(inner)
+    columns = x.expand(outer + inner + (n,)).reshape((-1,) + inner + (n,))
+    columns = columns.permute(*range(1, k + 2), 0)  # inner + (n, M)
+    y = _ops.solve_lower(low.expand(inner + (n, n)), columns)
+    m = y.pow(2).sum(-2)  # inner + (M,)
+    return m.permute(k, *range(k)).reshape(outer + inner)
 
 
 def precision_to_scale_tril(precision):
