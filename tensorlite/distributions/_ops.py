@@ -33,7 +33,7 @@ import numpy as np
 from .. import _dtype, _math
 from .._creation import arange, eye
 from .._ops.elementwise import Unary, where
-from .._tensor import Tensor, _wrap
+from .._tensor import _wrap
 from ..autograd.graph import needs_grad, record
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -279,4 +279,4 @@ def finfo(dtype):
 __all__ = ["lgamma", "digamma", "log1p", "expm1", "tan", "atan", "sign", "erfinv", "softplus",
            "logsumexp", "log_softmax", "softmax", "bce_with_logits", "select_last", "one_hot",
            "diagonal", "tril_mask", "flip_matrix", "cholesky", "solve_lower",
-           "cholesky_inverse", "finfo", "Tensor"]
+           "cholesky_inverse", "finfo"]
