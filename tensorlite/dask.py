@@ -394,7 +394,7 @@ def _fill_task(spec, box):
             return backend.full(block_shape, args[0], d._np, dev)
         if kind == "eye":
             (r0, _), (c0, _) = box
-            return backend.xp.eye(*block_shape, k=c0 - r0, dtype=d._np)
+            return backend.xp.eye(*block_shape, k=r0 - c0, dtype=d._np)  # global (i, i)
         first, count = box[0][0], block_shape[0]
         if kind == "arange":
             start, step = args
