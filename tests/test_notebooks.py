@@ -24,7 +24,8 @@ import tensorlite  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
-SLOW = {"03_why_initialization_matters"}  # 8 configurations x 50 matmuls: ~8 s on 2 cores
+SLOW = {"03_why_initialization_matters",  # 8 configurations x 50 matmuls: ~8 s on 2 cores
+        "05_scale_out_with_dask"}  # a LocalCluster and a 0.4 GB reduction
 KERNEL = "tensorlite-tests"
 
 
@@ -60,10 +61,11 @@ def _text(cell):
     return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
 
 
-def test_there_are_three_notebooks():
+def test_the_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == ["01_creation_dtypes_devices.ipynb",
                                            "02_reproducibility.ipynb",
-                                           "03_why_initialization_matters.ipynb"]
+                                           "03_why_initialization_matters.ipynb",
+                                           "05_scale_out_with_dask.ipynb"]
 
 
 @pytest.mark.parametrize("path", [
