@@ -331,18 +331,22 @@ def _input_device(x, fn):
     return backend.check(_backends.array_device(x._meta)), backend
 
 
+def _dask_input(x, fn):
+    """Device, backend, dtype and shape of a Dask-array input (checked to be one)."""
+    if not _is_dask(x):
+        raise TypeError(f"tensorlite.dask.{fn}(): input must be a dask.array.Array, got "
+                        f"{type(x).__name__}")
+    dev, backend = _input_device(x, fn)
+    return dev, backend, _dtype.from_numpy_dtype(x.dtype, fn), tuple(int(s) for s in x.shape)
+
+
 def bernoulli(input, p=None, *, generator=None):  # noqa: A002
     """0/1 draws, equal to ``tl.bernoulli(input, p)``: ``input`` is a Dask array of
     probabilities, or with a float ``p`` the array that gives shape, dtype and chunks.
     The result keeps ``input``'s chunks and device.
     """
     fn = "bernoulli"
-    if not _is_dask(input):
-        raise TypeError(f"tensorlite.dask.bernoulli(): input must be a dask.array.Array, got "
-                        f"{type(input).__name__}")
-    dev, backend = _input_device(input, fn)
-    d = _dtype.from_numpy_dtype(input.dtype, fn)
-    shape = tuple(int(s) for s in input.shape)
+    dev, backend, d, shape = _dask_input(input, fn)
     _sampling.bernoulli(_creation.empty(shape, dtype=d, device="meta"), p, generator=_scratch())
     if p is not None:
         return _random(fn, "bernoulli", shape, d, dev, backend, generator, input.chunks,
@@ -360,12 +364,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):  # no
     Weights are checked (non-negative, finite, positive row sums) when computed.
     """
     fn = "multinomial"
-    if not _is_dask(input):
-        raise TypeError(f"tensorlite.dask.multinomial(): input must be a dask.array.Array, got "
-                        f"{type(input).__name__}")
-    dev, backend = _input_device(input, fn)
-    d = _dtype.from_numpy_dtype(input.dtype, fn)
-    shape = tuple(int(s) for s in input.shape)
+    dev, backend, d, shape = _dask_input(input, fn)
     t = _sampling.multinomial(_creation.empty(shape, dtype=d, device="meta"), num_samples,
                               replacement, generator=_scratch())
     if input.numblocks[-1] != 1:
