@@ -23,22 +23,47 @@ tensor([2.5000, 7.5000])
 
 from __future__ import annotations
 
+from .. import _dtype
 from .._tensor import _TYPE_NAMES, Tensor, _wrap
 from ..autograd.graph import needs_grad, record
 from . import inplace
 from .elementwise import where
 
+_HALF = (_dtype.float16, _dtype.bfloat16)
 
+
+def _opmath(fn):
+    """Half-precision operands compute in float32 and round once at the end, as
+    PyTorch's CPU kernels do (rounding each step would lose the cancellation in
+    ``self + value * t1 / t2``)."""
+    def wrapper(self, *args, **kwargs):
+        tensors = [a for a in (self, *args, *kwargs.values()) if isinstance(a, Tensor)]
+        if not any(t._dtype in _HALF for t in tensors):
+            return fn(self, *args, **kwargs)
+        result = _dtype.result_type(*tensors) if len(tensors) > 1 else self._dtype
+        up = [a.float() if isinstance(a, Tensor) and a._dtype in _HALF else a
+              for a in (self, *args)]
+        kw = {k: v.float() if isinstance(v, Tensor) and v._dtype in _HALF else v
+              for k, v in kwargs.items()}
+        return fn(*up, **kw).to(result)
+
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    return wrapper
+
+
+@_opmath
 def addcmul(self, tensor1, tensor2, *, value=1):
     """``self + value * tensor1 * tensor2`` (broadcasting)."""
     return self + (tensor1 * value if value != 1 else tensor1) * tensor2
 
 
+@_opmath
 def addcdiv(self, tensor1, tensor2, *, value=1):
     """``self + value * tensor1 / tensor2`` (broadcasting)."""
     return self + (tensor1 * value if value != 1 else tensor1) / tensor2
 
 
+@_opmath
 def lerp(self, end, weight):
     """``self + weight * (end - self)``; ``weight`` a number or a tensor."""
     diff = end - self

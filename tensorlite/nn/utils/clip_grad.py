@@ -70,7 +70,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         device = grads[0].device
         norms = [_vector_norm(g, norm_type).to(device) for g in grads]
         total = _vector_norm(stack(norms), norm_type)
-        if error_if_nonfinite and bool(total.isnan() | total.isinf()):
+        if error_if_nonfinite and not bool(total.isfinite()):
             raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
                                "`parameters` is non-finite, so it cannot be clipped. To disable "
                                "this error and scale the gradients by the non-finite norm "
