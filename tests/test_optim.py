@@ -264,7 +264,7 @@ def test_load_state_dict_rejects_mismatch_and_changes_nothing():
 
 
 def test_state_follows_parameter_dtype_but_step_does_not():
-    opt, ref, *_ = _started("Adam", {}, "cpu")
+    _, ref, *_ = _started("Adam", {}, "cpu")
     target = tl.optim.Adam([{"params": [tl.nn.Parameter(tl.ones(s, dtype=tl.float32))
                                         for s in SHAPES[:2]]},
                             {"params": [tl.nn.Parameter(tl.ones(SHAPES[2], dtype=tl.float32))]}])
@@ -336,8 +336,12 @@ def test_lbfgs_strong_wolfe_brackets_and_zooms_like_torch(device, monkeypatch):
 
     calls = []
     cubic = lbfgs._cubic_minimum
-    monkeypatch.setattr(lbfgs, "_cubic_minimum",
-                        lambda *a, bounds=None: calls.append(bounds is None) or cubic(*a, bounds=bounds))
+
+    def counting(*args, bounds=None):
+        calls.append(bounds is None)
+        return cubic(*args, bounds=bounds)
+
+    monkeypatch.setattr(lbfgs, "_cubic_minimum", counting)
     start = np.array([-1.2, 1.0, -0.5, 0.8, 1.5, -1.0])
     x, y, opt, ref, step = _lbfgs_pair(_rosenbrock, start, (), device, max_iter=15,
                                        history_size=5, line_search_fn="strong_wolfe")

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
-import tensorlite.nn as nn
+from tensorlite import nn
 
 torch = pytest.importorskip("torch")
 

@@ -31,8 +31,16 @@ from __future__ import annotations
 
 from .._creation import tensor, zeros_like
 from .._ops.elementwise import maximum
-from .optimizer import Optimizer, advance, check, check_betas, check_flags, decay, new_step, \
-    scalar_dtype
+from .optimizer import (
+    Optimizer,
+    advance,
+    check,
+    check_betas,
+    check_flags,
+    decay,
+    new_step,
+    scalar_dtype,
+)
 
 
 def _moments(state, grad, beta1, beta2):
@@ -54,7 +62,8 @@ class Adam(Optimizer):
         check_betas(betas)
         check(0.0 <= weight_decay, "weight_decay value", weight_decay)
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
-            raise ValueError("betas must be either both floats or both Tensors")
+            # PyTorch's exception type and message (a ValueError, not a TypeError)
+            raise ValueError("betas must be either both floats or both Tensors")  # noqa: TRY004
         check_flags(type(self).__name__, capturable=capturable, differentiable=differentiable,
                     fused=fused)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,

@@ -260,14 +260,14 @@ class CosineAnnealingLR(LRScheduler):
     r"""Cosine from ``initial_lr`` down to ``eta_min`` over ``T_max`` epochs (and back up
     over the next ``T_max``, SGDR's curve without restarts), in the recursive form."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):  # noqa: N803
+    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max = T_max
         self.eta_min = eta_min
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
         self._warn_outside_step()
-        t, T, low = self.last_epoch, self.T_max, self.eta_min  # noqa: N806
+        t, T, low = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return _lrs(self.optimizer)
         if self._step_count == 1 and t > 0:
