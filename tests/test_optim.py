@@ -366,3 +366,21 @@ def test_lbfgs_rejects_unknown_line_search():
 
     with pytest.raises(RuntimeError, match="only 'strong_wolfe' is supported"):
         opt.step(closure)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta",
+                                  "Adamax", "NAdam", "RAdam"])
+def test_steps_on_meta_keep_state_on_the_parameters_device(name):
+    """Shape-only parameters step (no values), their buffers on ``meta`` and with their
+    shape; the ``step`` counter stays a CPU scalar, as PyTorch keeps it."""
+    w = tl.nn.Parameter(tl.ones(3, 2, device="meta"))
+    opt = getattr(tl.optim, name)([w], **({"momentum": 0.9} if name in ("SGD", "RMSprop")
+                                          else {}))
+    for _ in range(2):
+        w.grad = tl.ones(3, 2, device="meta")
+        opt.step()
+    assert w.device.type == "meta" and w.shape == (3, 2)
+    assert opt.state[w]
+    for key, value in opt.state[w].items():
+        expected = ("cpu", ()) if key in ("step", "mu_product") else ("meta", (3, 2))
+        assert (value.device.type, tuple(value.shape)) == expected, key
