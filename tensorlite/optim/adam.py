@@ -43,6 +43,21 @@ from .optimizer import (
 )
 
 
+def _check_args(lr, eps, betas, weight_decay):
+    """The checks every Adam variant makes, in PyTorch's order."""
+    check(0.0 <= lr, "learning rate", lr)
+    check(0.0 <= eps, "epsilon value", eps)
+    check_betas(betas)
+    check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+
+
+def _init_moments(param, state):
+    """``step`` and zeroed first and second moments (PyTorch's state keys and order)."""
+    state["step"] = new_step()
+    state["exp_avg"] = zeros_like(param)
+    state["exp_avg_sq"] = zeros_like(param)
+
+
 def _moments(state, grad, beta1, beta2):
     """Update the first and second moment estimates in place."""
     state["exp_avg"].lerp_(grad, 1 - beta1)
@@ -57,10 +72,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        check(0.0 <= lr, "learning rate", lr)
-        check(0.0 <= eps, "epsilon value", eps)
-        check_betas(betas)
-        check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_args(lr, eps, betas, weight_decay)
         if not (isinstance(betas[0], float) and isinstance(betas[1], float)):
             # PyTorch's exception type and message (a ValueError, not a TypeError)
             raise ValueError("betas must be either both floats or both Tensors")  # noqa: TRY004
@@ -73,9 +85,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _init_state(self, param, state, group):
-        state["step"] = new_step()
-        state["exp_avg"] = zeros_like(param)
-        state["exp_avg_sq"] = zeros_like(param)
+        _init_moments(param, state)
         if group["amsgrad"]:
             state["max_exp_avg_sq"] = zeros_like(param)
 
@@ -114,10 +124,7 @@ class Adamax(Adam):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        check(0.0 <= lr, "learning rate", lr)
-        check(0.0 <= eps, "epsilon value", eps)
-        check_betas(betas)
-        check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_args(lr, eps, betas, weight_decay)
         check_flags("Adamax", capturable=capturable, differentiable=differentiable)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "foreach": foreach, "maximize": maximize, "differentiable": differentiable,
@@ -148,10 +155,7 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        check(0.0 <= lr, "learning rate", lr)
-        check(0.0 <= eps, "epsilon value", eps)
-        check_betas(betas)
-        check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_args(lr, eps, betas, weight_decay)
         check(0.0 <= momentum_decay, "momentum_decay value", momentum_decay)
         check_flags("NAdam", capturable=capturable, differentiable=differentiable)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
@@ -192,10 +196,7 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        check(0.0 <= lr, "learning rate", lr)
-        check(0.0 <= eps, "epsilon value", eps)
-        check_betas(betas)
-        check(0.0 <= weight_decay, "weight_decay value", weight_decay)
+        _check_args(lr, eps, betas, weight_decay)
         check_flags("RAdam", capturable=capturable, differentiable=differentiable)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
@@ -204,9 +205,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _init_state(self, param, state, group):
-        state["step"] = new_step()
-        state["exp_avg"] = zeros_like(param)
-        state["exp_avg_sq"] = zeros_like(param)
+        _init_moments(param, state)
 
     def _update(self, param, grad, state, group):
         lr, (beta1, beta2) = group["lr"], group["betas"]
