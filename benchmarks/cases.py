@@ -47,12 +47,14 @@ class Sizes:
     linear: int
     small_calls: int
     gpu_fill: int
+    mlp: tuple = (784, 1024, 10, 256)  # inputs, hidden width, outputs, batch
 
 
 FULL = Sizes(bulk=10_000_000, init=4096, orthogonal=1024, multinomial=(1024, 4096, 64),
              randperm=1_000_000, linear=4096, small_calls=2000, gpu_fill=2**28)
 QUICK = Sizes(bulk=1_000_000, init=512, orthogonal=128, multinomial=(64, 512, 16),
-              randperm=100_000, linear=512, small_calls=100, gpu_fill=2**22)
+              randperm=100_000, linear=512, small_calls=100, gpu_fill=2**22,
+              mlp=(64, 128, 10, 32))
 
 
 def count(n):
@@ -288,7 +290,33 @@ def cpu_cases(s: Sizes):
         lambda: lambda: tl.nn.Linear(lin, lin),
         lambda: lambda: torch.nn.Linear(lin, lin), np_linear, target=1.0,
         note="NumPy: the same uniform fills")
+
+    i, h, o, b = s.mlp
+    add(f"MLP {i}-{h}-{h}-{o} train step (AdamW), batch {b}", "training",
+        lambda: mlp_training_step(tl, s.mlp), lambda: mlp_training_step(torch, s.mlp), None,
+        target=1.25, note="forward, backward, AdamW.step")
     return cases
+
+
+def mlp_training_step(lib, sizes, device="cpu"):
+    """One training step of an MLP ``in -> h -> h -> out`` (ReLU) with a mean-squared
+    error: ``zero_grad``, forward, ``backward``, ``AdamW.step`` (single-tensor form,
+    PyTorch's default on the CPU). ``lib`` is ``tensorlite`` or ``torch``."""
+    n_in, hidden, n_out, batch = sizes
+    lib.manual_seed(0)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(n_in, hidden), nn.ReLU(), nn.Linear(hidden, hidden),
+                          nn.ReLU(), nn.Linear(hidden, n_out)).to(device)
+    x, y = lib.randn(batch, n_in, device=device), lib.randn(batch, n_out, device=device)
+    opt = lib.optim.AdamW(model.parameters(), lr=1e-3)
+
+    def step():
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+
+    return step
 
 
 # ---- GPU cases (run only where CuPy sees a GPU) ----------------------------------------------

@@ -41,6 +41,7 @@ from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
 from . import backends  # noqa: E402
 from . import testing  # noqa: E402
 from . import nn  # noqa: E402
+from . import optim  # noqa: E402
 from . import distributions  # noqa: E402
 
 
