@@ -73,7 +73,7 @@ class GELU(Module):
 
     def __init__(self, approximate="none"):
         super().__init__()
-        F._check_approximate(approximate)
+        F.activation.check_approximate(approximate)
         self.approximate = approximate
 
     def forward(self, input):  # noqa: A002

@@ -31,7 +31,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        F._check_p(p)
+        F._dropout_family.check_p(p)
         self.p = p
         self.inplace = inplace
 
