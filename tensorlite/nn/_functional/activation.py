@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from ... import _dtype
 from ..._ops import elementwise
 from ..._ops.elementwise import Unary
@@ -30,6 +32,7 @@ __all__ = ["relu", "relu_", "leaky_relu", "tanh", "sigmoid", "gelu", "silu", "el
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
+_SIXTH32 = float(np.float32(1 / 6))  # PyTorch's hardsigmoid derivative uses float32 1/6
 
 
 def _c(x, v):
@@ -81,7 +84,8 @@ _mish = Unary("mish", lambda xp, x: x * xp.tanh(_softplus_forward(xp, x, 1.0, 20
 _hardswish = Unary("hardswish", lambda xp, x: x * xp.clip(x + 3, 0, 6) / _c(x, 6),
                    _hardswish_backward, uses="x")
 _hardsigmoid = Unary("hardsigmoid", lambda xp, x: xp.clip(x + 3, 0, 6) / _c(x, 6),
-                     lambda xp, g, x, z: g * ((x > -3) & (x < 3)) / _c(x, 6), uses="x")
+                     lambda xp, g, x, z: g * ((x > -3) & (x < 3)) * _c(x, _SIXTH32),
+                     uses="x")
 _hardtanh = Unary("hardtanh", lambda xp, x, lo, hi: xp.clip(x, _c(x, lo), _c(x, hi)),
                   lambda xp, g, x, z, lo, hi: g * ((x > lo) & (x < hi)), uses="x")
 _softsign = Unary("softsign", lambda xp, x: x / (1 + xp.abs(x)),

@@ -18,7 +18,7 @@ import math
 import numpy as np
 
 from ... import _dtype
-from ..._creation import zeros
+from ..._creation import tensor, zeros
 from ..._ops import elementwise
 from ..._ops.linalg import matmul
 from ..._ops.shape import cat
@@ -100,9 +100,7 @@ def _repeat_heads(x, groups):
 
 
 def _wrap_host(array, device):
-    from ..._tensor import _wrap
-
-    return _wrap(array, "cpu").to(device)
+    return tensor(array, device=device)
 
 
 def _check_mask(fn, name, mask, expected):

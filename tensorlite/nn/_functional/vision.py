@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ..._tensor import _wrap
+from ..._creation import tensor
 from .conv import crop, pad_array
 from ._utils import check_tensor, fused, is_int
 
@@ -26,7 +26,7 @@ __all__ = ["pad", "interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle"]
 
 def _take(x, axis, index):
     """``x`` gathered along ``axis`` at the host integer array ``index`` (differentiable)."""
-    key = (slice(None),) * (axis % x.ndim) + (_wrap(np.asarray(index, np.int64), "cpu"),)
+    key = (slice(None),) * (axis % x.ndim) + (np.asarray(index, np.int64),)
     return x[key]
 
 
@@ -202,8 +202,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A0
             out = _take(out, axis, i0)
             continue
         shape = (o,) + (1,) * (d - 1 - k)
-        weight = _wrap(w.reshape(shape).astype(input.dtype._np if input.dtype.is_floating_point
-                                                else np.float32), "cpu").to(input.device)
+        weight = tensor(w.reshape(shape), dtype=input.dtype if input.dtype.is_floating_point
+                        else None, device=input.device)
         out = _take(out, axis, i0) * (1 - weight) + _take(out, axis, i1) * weight
     return out
 
