@@ -191,7 +191,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     src_len = k.shape[1]
 
     # ---- masks merged into one additive (N * heads or 1, L, S) mask
-    mask = _additive_mask(attn_mask, q.dtype, fn)
+    # here a boolean True means "masked out" (the opposite of scaled_dot_product_attention)
+    mask = attn_mask if attn_mask is None or attn_mask.dtype is not _dtype.bool else \
+        elementwise.where(attn_mask, -math.inf, 0.0).to(q.dtype)
     if key_padding_mask is not None:
         kpm = key_padding_mask
         kpm = elementwise.where(kpm, -math.inf, 0.0).to(q.dtype) if kpm.dtype is _dtype.bool \
