@@ -148,6 +148,9 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if key.shape[:2] != value.shape[:2]:
         raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape "
                              f"{tuple(value.shape)}")
+    if key_padding_mask is not None and tuple(key_padding_mask.shape) != (bsz, src_len):
+        raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
+                             f"{key_padding_mask.shape}")
     _check_mask(fn, "key_padding_mask", key_padding_mask, [(bsz, src_len)])
     if attn_mask is not None and attn_mask.ndim == 2:
         _check_mask(fn, "2D attn_mask", attn_mask, [(tgt_len, src_len)])

@@ -8,7 +8,7 @@ normalize and the running ones are updated with ``momentum`` (or, with
 
 >>> import tensorlite as tl
 >>> tl.nn.BatchNorm2d(64)
-BatchNorm2d(64, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+BatchNorm2d(64, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class _NormBase(Module):
     _dims = ()  # accepted input ranks
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         self.num_features = num_features
         self.eps = eps
@@ -38,7 +38,10 @@ class _NormBase(Module):
         self.track_running_stats = track_running_stats
         if affine:
             self.weight = Parameter(_creation.empty(num_features, device=device, dtype=dtype))
-            self.bias = Parameter(_creation.empty(num_features, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(_creation.empty(num_features, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -67,7 +70,8 @@ class _NormBase(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def _check_input_dim(self, input):  # noqa: A002
         if input.ndim not in self._dims:
@@ -76,7 +80,8 @@ class _NormBase(Module):
 
     def extra_repr(self):
         return ("{num_features}, eps={eps}, momentum={momentum}, affine={affine}, "
-                "track_running_stats={track_running_stats}".format(**self.__dict__))
+                "bias={use_bias}, track_running_stats={track_running_stats}".format(
+                    **self.__dict__, use_bias=self.bias is not None))
 
 
 class _BatchNorm(_NormBase):
@@ -116,9 +121,9 @@ class BatchNorm3d(_BatchNorm):
 
 class _InstanceNorm(_NormBase):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
-                 track_running_stats=False, device=None, dtype=None):
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
-                         dtype)
+                         dtype, bias=bias)
 
     def forward(self, input):  # noqa: A002
         self._check_input_dim(input)

@@ -79,11 +79,11 @@ class GroupNorm(Module):
 
     >>> import tensorlite as tl
     >>> tl.nn.GroupNorm(3, 6)
-    GroupNorm(3, 6, eps=1e-05, affine=True)
+    GroupNorm(3, 6, eps=1e-05, affine=True, bias=True)
     """
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         if num_channels % num_groups != 0:
             raise ValueError("num_channels must be divisible by num_groups")
@@ -93,7 +93,10 @@ class GroupNorm(Module):
         self.affine = affine
         if affine:
             self.weight = Parameter(_creation.empty(num_channels, device=device, dtype=dtype))
-            self.bias = Parameter(_creation.empty(num_channels, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(_creation.empty(num_channels, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -102,13 +105,15 @@ class GroupNorm(Module):
     def reset_parameters(self, generator=None):
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input):  # noqa: A002
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self):
-        return "{num_groups}, {num_channels}, eps={eps}, affine={affine}".format(**self.__dict__)
+        return "{num_groups}, {num_channels}, eps={eps}, affine={affine}, bias={use_bias}".format(
+            **self.__dict__, use_bias=self.bias is not None)
 
 
 class RMSNorm(Module):
