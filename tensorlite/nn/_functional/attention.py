@@ -178,12 +178,13 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         if key_padding_mask is not None:
             key_padding_mask = pad(key_padding_mask, (0, 1))
 
-    # ---- heads: (N * heads, len, head_dim)
-    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = (k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_k is None
-         else static_k)
-    v = (v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1) if static_v is None
-         else static_v)
+    # ---- heads: (N * heads, len, head_dim), contiguous: NumPy's batched matmul is several
+    # times slower on the strided layout the transpose leaves
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1).contiguous()
+    k = (k.reshape(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1).contiguous()
+         if static_k is None else static_k)
+    v = (v.reshape(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1).contiguous()
+         if static_v is None else static_v)
     if add_zero_attn:
         k = cat([k, zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype, device=k.device)], 1)
         v = cat([v, zeros((bsz * num_heads, 1, head_dim), dtype=v.dtype, device=v.device)], 1)

@@ -22,7 +22,14 @@ def linear(input, weight, bias=None):  # noqa: A002
     check_tensor(input, "input", "linear")
     check_tensor(weight, "weight", "linear")
     common_device((input, weight, bias), "linear")
-    out = matmul(input, weight.t() if weight.ndim == 2 else weight)
+    if input.ndim > 2 and weight.ndim == 2:
+        # one 2-D product: NumPy's broadcast batched matmul (weight stride 0) does not use
+        # BLAS, and the weight's gradient becomes one product instead of a batch to sum
+        lead = tuple(input.shape[:-1])
+        out = matmul(input.reshape(-1, input.shape[-1]), weight.t())
+        out = out.reshape(lead + (weight.shape[0],))
+    else:
+        out = matmul(input, weight.t() if weight.ndim == 2 else weight)
     return out if bias is None else out + bias
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 
 from ... import _creation
+from ..._ops.nn_support import unbind
 from ..._ops.shape import stack
 from .. import functional as F
 from .. import init
@@ -196,14 +197,17 @@ class RNNBase(Module):
             self._check_hidden(h0, h_shape)
             if c0 is not None:
                 self._check_hidden(c0, c_shape)
+        h0s = unbind(h0)
+        c0s = unbind(c0) if lstm else None
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
             for direction in range(directions):
                 k = layer * directions + direction
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
-                xg = F.linear(x, w_ih, b_ih)  # every step's input projection at once
-                h, c = h0[k], (c0[k] if lstm else None)
+                # every step's input projection at once, then one slice per step
+                xg = unbind(F.linear(x, w_ih, b_ih))
+                h, c = h0s[k], (c0s[k] if lstm else None)
                 seq = [None] * steps
                 order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
                 for t in order:
