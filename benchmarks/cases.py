@@ -48,13 +48,14 @@ class Sizes:
     small_calls: int
     gpu_fill: int
     mlp: tuple = (784, 1024, 10, 256)  # inputs, hidden width, outputs, batch
+    nn_batch: int = 32  # batch of the layer forward+backward cases
 
 
 FULL = Sizes(bulk=10_000_000, init=4096, orthogonal=1024, multinomial=(1024, 4096, 64),
              randperm=1_000_000, linear=4096, small_calls=2000, gpu_fill=2**28)
 QUICK = Sizes(bulk=1_000_000, init=512, orthogonal=128, multinomial=(64, 512, 16),
               randperm=100_000, linear=512, small_calls=100, gpu_fill=2**22,
-              mlp=(64, 128, 10, 32))
+              mlp=(64, 128, 10, 32), nn_batch=2)
 
 
 def count(n):
@@ -295,6 +296,58 @@ def cpu_cases(s: Sizes):
     add(f"MLP {i}-{h}-{h}-{o} train step (AdamW), batch {b}", "training",
         lambda: mlp_training_step(tl, s.mlp), lambda: mlp_training_step(torch, s.mlp), None,
         target=1.25, note="forward, backward, AdamW.step")
+    cases.extend(layer_cases(s))
+    return cases
+
+
+def _step(lib, make_module, make_inputs, run=None):
+    """A factory for one forward+backward of ``make_module(lib)`` on fixed inputs (the
+    sum of the first output as the loss; gradients reset to None each call)."""
+    def factory():
+        _seed_all()
+        module = make_module(lib)
+        inputs = make_inputs(lib)
+        params = list(module.parameters())
+
+        def step():
+            for p in params:
+                p.grad = None
+            out = run(module, *inputs) if run else module(*inputs)
+            out = out[0] if isinstance(out, tuple) else out
+            out.sum().backward()
+
+        return step
+
+    return factory
+
+
+def layer_cases(s: Sizes):
+    """Forward+backward of the training layers of issue 13 (target: at most 2x PyTorch)."""
+    b = s.nn_batch
+    cases = []
+
+    def randn(lib, *shape):
+        x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+        return [tl.tensor(x).requires_grad_()] if lib is tl else [
+            torch.from_numpy(x).requires_grad_()]
+
+    specs = [
+        (f"Conv2d(64, 64, 3, padding=1) fwd+bwd {b}x64x32x32",
+         lambda lib: lib.nn.Conv2d(64, 64, 3, padding=1), lambda lib: randn(lib, b, 64, 32, 32)),
+        (f"LSTM(256, 256) fwd+bwd 64 steps x batch {b}", lambda lib: lib.nn.LSTM(256, 256),
+         lambda lib: randn(lib, 64, b, 256)),
+        (f"TransformerEncoderLayer(256, 8) fwd+bwd {b}x128",
+         lambda lib: lib.nn.TransformerEncoderLayer(256, 8, batch_first=True),
+         lambda lib: randn(lib, b, 128, 256)),
+        (f"BatchNorm2d(64) fwd+bwd {b}x64x32x32", lambda lib: lib.nn.BatchNorm2d(64),
+         lambda lib: randn(lib, b, 64, 32, 32)),
+    ]
+    for name, make, inputs in specs:
+        impls = {"tensorlite": _step(tl, make, inputs)}
+        if torch is not None:
+            impls["torch"] = _step(torch, make, inputs)
+        cases.append(Case(name, "nn layers", impls, 2.0, 1, "cpu",
+                          "training mode (dropout 0.1 in the encoder layer)"))
     return cases
 
 

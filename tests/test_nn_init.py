@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import tensorlite as tl
-from stats_helpers import check_std, check_uniform
+from stats_helpers import ks_distance, check_std, check_uniform
 from tensorlite import _math
 from tensorlite.nn import init
 
@@ -44,13 +44,6 @@ def values(t):
 def fans(shape):
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
-
-
-def ks_distance(x, cdf):
-    x = np.sort(x)
-    n = x.size
-    c = cdf(x)
-    return max(np.max(np.arange(1, n + 1) / n - c), np.max(c - np.arange(n) / n))
 
 
 def phi(x):

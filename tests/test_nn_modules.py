@@ -597,8 +597,8 @@ def test_conv2d_errors():
         nn.Conv2d(3, 4, 3, padding="full")
     with pytest.raises(ValueError, match="padding_mode must be one of"):
         nn.Conv2d(3, 4, 3, padding_mode="wrap")
-    with pytest.raises(NotImplementedError, match="padding_mode='reflect'"):
-        nn.Conv2d(3, 4, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match='Only "zeros" padding mode'):
+        nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect")
     conv = nn.Conv2d(3, 4, 3)
     with pytest.raises(RuntimeError, match="expected input\\[1, 2, 5, 5\\] to have 3 channels, "
                                            "but got 2 channels instead"):

@@ -19,10 +19,8 @@ Sequential(
 """
 
 from . import functional, init, utils
-from .modules import (GELU, Conv2d, Dropout, Embedding, Identity, LayerNorm, LeakyReLU, Linear,
-                      Module, ReLU, Sequential, Sigmoid, Tanh)
+from .modules import *  # noqa: F401,F403
+from .modules import __all__ as _modules_all
 from .parameter import Parameter
 
-__all__ = ["Parameter", "Module", "Sequential", "Identity", "Linear", "Conv2d", "Embedding",
-           "LayerNorm", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Dropout", "init",
-           "functional", "utils"]
+__all__ = ["Parameter", "init", "functional", "utils"] + _modules_all

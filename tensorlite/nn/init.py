@@ -34,7 +34,7 @@ import numpy as np
 
 from ..autograd import grad_mode as _autograd
 from .. import _dtype, _validation
-from .._creation import empty, eye
+from .._creation import empty, eye as _eye
 from .._creation import tensor as as_tensor
 from .._math import erfinv
 from .._tensor import Tensor, _wrap
@@ -332,7 +332,7 @@ def eye_(tensor):
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with _autograd.no_grad():
-        tensor.copy_(eye(*tensor.shape, dtype=tensor.dtype, device=tensor.device))
+        tensor.copy_(_eye(*tensor.shape, dtype=tensor.dtype, device=tensor.device))
     return tensor
 
 
@@ -457,10 +457,11 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 def _kaiming_std(tensor, a, mode, nonlinearity, fn):
     """Validate the arguments of the He initializers and return ``gain / sqrt(fan)``."""
     _check_tensor(tensor, fn)
+    if tensor.numel() == 0:  # PyTorch checks this first: no fan, mode or gain checks
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return None
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
-    if tensor.numel() == 0:
-        return None
     return gain / math.sqrt(fan)
 
 
@@ -677,3 +678,34 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
             zero_cols = xp.broadcast_to(xp.arange(cols)[:, None], zero_rows.shape)
         tensor[_wrap(zero_rows, tensor.device), _wrap(zero_cols, tensor.device)] = 0
     return tensor
+
+
+# ---- deprecated aliases ----------------------------------------------------------------------
+def _make_deprecated(fn):
+    """``init.uniform`` etc.: the old names without the trailing underscore, which warn
+    with PyTorch's ``FutureWarning`` and then call the in-place initializer."""
+    new_name = fn.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return fn(*args, **kwargs)
+
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    deprecated_init.__doc__ = (f"{old_name}(...)\n\n    Deprecated in favor of "
+                               f":func:`tensorlite.nn.init.{new_name}`, which it calls.")
+    return deprecated_init
+
+
+uniform = _make_deprecated(uniform_)
+normal = _make_deprecated(normal_)
+constant = _make_deprecated(constant_)
+eye = _make_deprecated(eye_)
+dirac = _make_deprecated(dirac_)
+xavier_uniform = _make_deprecated(xavier_uniform_)
+xavier_normal = _make_deprecated(xavier_normal_)
+kaiming_uniform = _make_deprecated(kaiming_uniform_)
+kaiming_normal = _make_deprecated(kaiming_normal_)
+orthogonal = _make_deprecated(orthogonal_)
+sparse = _make_deprecated(sparse_)

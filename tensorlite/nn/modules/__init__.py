@@ -1,13 +1,23 @@
 """The layers of ``tensorlite.nn``."""
 
-from .activation import GELU, LeakyReLU, ReLU, Sigmoid, Tanh
-from .container import Sequential
-from .conv import Conv2d
-from .dropout import Dropout
-from .linear import Identity, Linear
+from .activation import *  # noqa: F401,F403
+from .batchnorm import *  # noqa: F401,F403
+from .container import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .dropout import *  # noqa: F401,F403
+from .linear import *  # noqa: F401,F403
+from .loss import *  # noqa: F401,F403
 from .module import Module
-from .normalization import LayerNorm
+from .normalization import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403
+from .rnn import *  # noqa: F401,F403
 from .sparse import Embedding
+from .transformer import *  # noqa: F401,F403
+from .vision import *  # noqa: F401,F403
+from . import (activation, batchnorm, container, conv, dropout, linear, loss, normalization,
+               pooling, rnn, transformer, vision)
 
-__all__ = ["Module", "Sequential", "Identity", "Linear", "Conv2d", "Embedding", "LayerNorm",
-           "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Dropout"]
+__all__ = ["Module", "Embedding"] + [
+    name for family in (activation, batchnorm, container, conv, dropout, linear, loss,
+                        normalization, pooling, rnn, transformer, vision)
+    for name in family.__all__]

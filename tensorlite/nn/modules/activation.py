@@ -1,14 +1,55 @@
-"""Activation modules: ``ReLU``, ``LeakyReLU``, ``Tanh``, ``Sigmoid``, ``GELU``."""
+"""Activation modules. Each wraps its ``nn.functional`` form; ``PReLU`` holds a
+learnable slope (initialized to ``init``, 0.25 by default, as PyTorch).
+
+>>> import tensorlite as tl
+>>> tl.nn.Softmax(dim=1)
+Softmax(dim=1)
+"""
 
 from __future__ import annotations
 
+from ... import _creation
 from .. import functional as F
+from .. import init as _init
+from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU"]
+__all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "SELU", "CELU",
+           "Softplus", "Mish", "Hardswish", "Hardsigmoid", "Hardtanh", "ReLU6", "LogSigmoid",
+           "Softsign", "Tanhshrink", "Threshold", "PReLU", "GLU", "Softmax", "LogSoftmax",
+           "Softmin"]
 
 
-class ReLU(Module):
+def _inplace(flag):
+    return "inplace=True" if flag else ""
+
+
+class _Inplace(Module):
+    """An activation with only an ``inplace`` flag."""
+
+    _fn = None
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, inplace=self.inplace)
+
+    def extra_repr(self):
+        return _inplace(self.inplace)
+
+
+class _Plain(Module):
+    """An activation without arguments."""
+
+    _fn = None
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input)
+
+
+class ReLU(_Inplace):
     r""":math:`\text{ReLU}(x) = \max(0, x)`, elementwise.
 
     >>> import tensorlite as tl
@@ -16,15 +57,73 @@ class ReLU(Module):
     tensor([0., 2.])
     """
 
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
+    _fn = staticmethod(F.relu)
 
-    def forward(self, input):  # noqa: A002
-        return F.relu(input, inplace=self.inplace)
+
+class SiLU(_Inplace):
+    r""":math:`x\,\sigma(x)` (swish)."""
+
+    _fn = staticmethod(F.silu)
+
+
+class SELU(_Inplace):
+    r""":math:`\lambda\,\mathrm{ELU}_\alpha(x)`, the self-normalizing constants."""
+
+    _fn = staticmethod(F.selu)
+
+
+class Mish(_Inplace):
+    r""":math:`x \tanh(\mathrm{softplus}(x))`."""
+
+    _fn = staticmethod(F.mish)
+
+
+class Hardswish(_Inplace):
+    r""":math:`x\,\mathrm{ReLU6}(x + 3) / 6`."""
+
+    _fn = staticmethod(F.hardswish)
 
     def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
+        return ""
+
+
+class Hardsigmoid(_Inplace):
+    r""":math:`\mathrm{ReLU6}(x + 3) / 6`."""
+
+    _fn = staticmethod(F.hardsigmoid)
+
+    def extra_repr(self):
+        return ""
+
+
+class Tanh(_Plain):
+    r""":math:`\tanh(x)`, elementwise."""
+
+    _fn = staticmethod(F.tanh)
+
+
+class Sigmoid(_Plain):
+    r""":math:`\sigma(x) = 1 / (1 + e^{-x})`, elementwise."""
+
+    _fn = staticmethod(F.sigmoid)
+
+
+class LogSigmoid(_Plain):
+    r""":math:`\log \sigma(x)`."""
+
+    _fn = staticmethod(F.logsigmoid)
+
+
+class Softsign(_Plain):
+    r""":math:`x / (1 + |x|)`."""
+
+    _fn = staticmethod(F.softsign)
+
+
+class Tanhshrink(_Plain):
+    r""":math:`x - \tanh(x)`."""
+
+    _fn = staticmethod(F.tanhshrink)
 
 
 class LeakyReLU(Module):
@@ -48,20 +147,6 @@ class LeakyReLU(Module):
                                                           else "")
 
 
-class Tanh(Module):
-    r""":math:`\tanh(x)`, elementwise."""
-
-    def forward(self, input):  # noqa: A002
-        return F.tanh(input)
-
-
-class Sigmoid(Module):
-    r""":math:`\sigma(x) = 1 / (1 + e^{-x})`, elementwise."""
-
-    def forward(self, input):  # noqa: A002
-        return F.sigmoid(input)
-
-
 class GELU(Module):
     r"""Gaussian Error Linear Unit (Hendrycks & Gimpel, 2016):
     :math:`x\,\Phi(x)`, or its tanh approximation with ``approximate='tanh'``.
@@ -73,7 +158,7 @@ class GELU(Module):
 
     def __init__(self, approximate="none"):
         super().__init__()
-        F._check_approximate(approximate)
+        F.activation.check_approximate(approximate)
         self.approximate = approximate
 
     def forward(self, input):  # noqa: A002
@@ -81,3 +166,155 @@ class GELU(Module):
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
+
+
+class ELU(Module):
+    r""":math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)`."""
+
+    _fn = staticmethod(F.elu)
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, self.alpha, self.inplace)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class CELU(ELU):
+    r""":math:`\max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))`."""
+
+    _fn = staticmethod(F.celu)
+
+
+class Softplus(Module):
+    r""":math:`\frac{1}{\beta}\log(1 + e^{\beta x})` (linear above ``threshold``)."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):  # noqa: A002
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(Module):
+    r"""Clamp to ``[min_val, max_val]``."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__()
+        if max_val <= min_val:
+            raise AssertionError("max_val must be greater than min_val")
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class ReLU6(Hardtanh):
+    r""":math:`\min(\max(0, x), 6)`."""
+
+    def __init__(self, inplace=False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self):
+        return _inplace(self.inplace)
+
+
+class Threshold(Module):
+    """``input`` where it exceeds ``threshold``, else ``value``."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold = threshold
+        self.value = value
+        self.inplace = inplace
+
+    def forward(self, input):  # noqa: A002
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ", inplace=True" if self.inplace else "")
+
+
+class PReLU(Module):
+    r""":math:`\max(0, x) + a \min(0, x)` with ``num_parameters`` learnable slopes (1, or
+    one per channel), all starting at ``init`` (0.25) — no random draw.
+
+    >>> import tensorlite as tl
+    >>> tl.nn.PReLU(3).weight.tolist()
+    [0.25, 0.25, 0.25]
+    """
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(_creation.empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self, generator=None):
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):  # noqa: A002
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class GLU(Module):
+    r""":math:`a \otimes \sigma(b)` for the two halves of ``input`` along ``dim``."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):  # noqa: A002
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(Module):
+    r""":math:`e^{x_i} / \sum_j e^{x_j}` along ``dim``."""
+
+    _fn = staticmethod(F.softmax)
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    r""":math:`\log \mathrm{softmax}(x)` along ``dim``."""
+
+    _fn = staticmethod(F.log_softmax)
+
+
+class Softmin(Softmax):
+    r""":math:`\mathrm{softmax}(-x)` along ``dim``."""
+
+    _fn = staticmethod(F.softmin)

@@ -1,11 +1,11 @@
-"""``Dropout``."""
+"""``Dropout`` and the channel-wise ``Dropout1d``, ``Dropout2d``, ``Dropout3d``."""
 
 from __future__ import annotations
 
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -31,7 +31,7 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        F._check_p(p)
+        F._dropout_family.check_p(p)
         self.p = p
         self.inplace = inplace
 
@@ -40,3 +40,29 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _ChannelDropout(Dropout):
+    _fn = None
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, self.p, self.training, self.inplace)
+
+
+class Dropout1d(_ChannelDropout):
+    """Zero whole channels of ``(N, C, L)`` with probability ``p`` (scaled by
+    ``1 / (1 - p)``)."""
+
+    _fn = staticmethod(F.dropout1d)
+
+
+class Dropout2d(_ChannelDropout):
+    """Zero whole channels of ``(N, C, H, W)`` with probability ``p``."""
+
+    _fn = staticmethod(F.dropout2d)
+
+
+class Dropout3d(_ChannelDropout):
+    """Zero whole channels of ``(N, C, D, H, W)`` with probability ``p``."""
+
+    _fn = staticmethod(F.dropout3d)

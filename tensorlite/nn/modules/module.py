@@ -32,8 +32,12 @@ from ...autograd import grad_mode as _autograd
 from ... import _backends, _device, _dtype
 from ..._tensor import Tensor
 from ..parameter import Parameter
+from . import _hooks
 
 __all__ = ["Module"]
+
+_HOOK_REGISTRIES = ("_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_forward_hooks",
+                    "_forward_hooks_with_kwargs", "_backward_hooks", "_backward_pre_hooks")
 
 
 def _typename(obj):
@@ -134,13 +138,117 @@ class Module:
         set_(self, "_buffers", OrderedDict())
         set_(self, "_non_persistent_buffers_set", set())
         set_(self, "_modules", OrderedDict())
+        for registry in _HOOK_REGISTRIES:
+            set_(self, registry, OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   f'"forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        d = self.__dict__
+        if not (d.get("_forward_pre_hooks") or d.get("_forward_hooks")
+                or d.get("_backward_hooks") or d.get("_backward_pre_hooks")):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in self._forward_pre_hooks_with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        backward = _hooks.BackwardHooks(self) if (self._backward_hooks or
+                                                   self._backward_pre_hooks) else None
+        if backward is not None:
+            args = backward.wrap_inputs(args)
+        output = self.forward(*args, **kwargs)
+        for key, hook in list(self._forward_hooks.items()):
+            if key in self._forward_hooks_with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        if backward is not None:
+            output = backward.wrap_outputs(output)
+        return output
+
+    # ---- hooks ---------------------------------------------------------------------------
+    def _add_hook(self, registry, hook, prepend, kwargs_registry=None, with_kwargs=False):
+        hooks = getattr(self, registry)
+        handle = _hooks.RemovableHandle(hooks, getattr(self, kwargs_registry)
+                                        if kwargs_registry else None)
+        hooks[handle.id] = hook
+        if with_kwargs:
+            getattr(self, kwargs_registry)[handle.id] = True
+        if prepend:
+            hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` (or ``hook(module, args, kwargs)`` with
+        ``with_kwargs``) runs before ``forward``; a non-None result replaces the
+        arguments. Returns a handle whose ``remove()`` unregisters it."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend,
+                              "_forward_pre_hooks_with_kwargs", with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """``hook(module, args, output)`` (or ``hook(module, args, kwargs, output)``)
+        runs after ``forward``; a non-None result replaces the output — the usual way
+        to record activation statistics per layer.
+
+        >>> import tensorlite as tl
+        >>> seen = []
+        >>> layer = tl.nn.Linear(2, 3)
+        >>> handle = layer.register_forward_hook(lambda m, args, out: seen.append(out.shape))
+        >>> _ = layer(tl.ones(4, 2)); handle.remove(); _ = layer(tl.ones(1, 2))
+        >>> seen
+        [tensorlite.Size([4, 3])]
+        """
+        return self._add_hook("_forward_hooks", hook, prepend, "_forward_hooks_with_kwargs",
+                              with_kwargs)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` runs when the gradients with respect
+        to the module's tensor inputs are computed (``grad_input`` has ``None`` for inputs
+        that do not require grad); a non-None result (a tuple) replaces ``grad_input``.
+        Built on the autograd graph's node hooks (``Node.register_prehook``)."""
+        return self._add_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` runs when the gradients with respect to the
+        module's outputs are known; a non-None result replaces them."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
+
+    def get_parameter(self, target):
+        """The parameter at dotted path ``target`` (e.g. ``"net.0.weight"``)."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        param = getattr(mod, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError("`" + name + "` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target):
+        """The buffer at dotted path ``target`` (e.g. ``"bn.running_mean"``)."""
+        module_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + name + "`")
+        if name not in mod._buffers:
+            raise AttributeError("`" + name + "` is not a buffer")
+        return getattr(mod, name)
 
     # ---- registration ------------------------------------------------------------------
     def register_buffer(self, name, tensor, persistent=True):

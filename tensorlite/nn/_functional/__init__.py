@@ -1,0 +1,1 @@
+"""The families of ``tensorlite.nn.functional``, one module each (re-exported there)."""

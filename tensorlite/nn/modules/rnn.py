@@ -1,0 +1,384 @@
+r"""Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` (``num_layers``, ``bidirectional``,
+``batch_first``, ``dropout``, ``proj_size`` for LSTM) and ``RNNCell``, ``LSTMCell``,
+``GRUCell``. Gates follow PyTorch's layout: LSTM rows ``[i, f, g, o]``, GRU ``[r, z, n]``.
+
+.. math::
+    i, f, o = \sigma(\cdot),\; g = \tanh(\cdot),\; c' = f c + i g,\; h' = o \tanh(c')
+    \quad (\text{then } h' W_{hr}^\top \text{ with } \texttt{proj\_size})
+
+    r, z = \sigma(\cdot),\; n = \tanh(W_{in} x + b_{in} + r (W_{hn} h + b_{hn})),\;
+    h' = (1 - z) n + z h
+
+Initialization (PyTorch's ``reset_parameters``): every parameter, in
+``parameters()`` order (per layer, per direction: ``weight_ih``, ``weight_hh``,
+``bias_ih``, ``bias_hh``, ``weight_hr``), from :math:`\mathcal{U}(-1/\sqrt{H},
+1/\sqrt{H})`, ``H = hidden_size``, drawn from ``generator=`` or the default generator.
+The input projection of all time steps is one matrix product per layer; only the
+hidden-state product runs per step.
+
+>>> import tensorlite as tl
+>>> lstm = tl.nn.LSTM(10, 20, num_layers=2, batch_first=True)
+>>> out, (h, c) = lstm(tl.zeros(3, 5, 10))
+>>> out.shape, h.shape
+(tensorlite.Size([3, 5, 20]), tensorlite.Size([2, 3, 20]))
+"""
+
+from __future__ import annotations
+
+import math
+
+from ... import _creation
+from ..._ops.nn_support import unbind
+from ..._ops.shape import stack
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _step(mode, xg, h, c, w_hh, b_hh, w_hr):
+    """One time step: ``xg`` is the input's projection ``x W_ih^T + b_ih``; returns
+    ``(h', c')`` (``c'`` is ``None`` except for LSTM)."""
+    hg = F.linear(h, w_hh, b_hh)
+    if mode == "LSTM":
+        i, f, g, o = (xg + hg).chunk(4, -1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        h = o.sigmoid() * c.tanh()
+        return (h if w_hr is None else F.linear(h, w_hr)), c
+    if mode == "GRU":
+        xr, xz, xn = xg.chunk(3, -1)
+        hr, hz, hn = hg.chunk(3, -1)
+        r, z = (xr + hr).sigmoid(), (xz + hz).sigmoid()
+        n = (xn + r * hn).tanh()
+        return n + z * (h - n), None
+    pre = xg + hg
+    return (pre.tanh() if mode == "RNN_TANH" else pre.relu()), None
+
+
+def _uniform_init(module, generator):
+    stdv = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0
+    for weight in module.parameters():
+        init.uniform_(weight, -stdv, stdv, generator=generator)
+
+
+class RNNBase(Module):
+    """The shared machinery of ``RNN``, ``LSTM`` and ``GRU``."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
+                 device=None, dtype=None, generator=None):
+        super().__init__()
+        name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(mode, mode)
+        if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) or \
+                not 0 <= dropout <= 1:
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if not isinstance(hidden_size, int) or isinstance(hidden_size, bool):
+            raise TypeError(f"hidden_size should be of type int, got: "
+                            f"{type(hidden_size).__name__}")
+        if hidden_size <= 0:
+            raise ValueError("hidden_size must be greater than zero")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        self._name = name
+        gate_size = _GATES[mode] * hidden_size
+        real_hidden = proj_size if proj_size > 0 else hidden_size
+        directions = 2 if bidirectional else 1
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            for direction in range(directions):
+                layer_input = input_size if layer == 0 else real_hidden * directions
+                suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                shapes = [("weight_ih", (gate_size, layer_input)),
+                          ("weight_hh", (gate_size, real_hidden))]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size > 0:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
+                for pname, shape in shapes:
+                    setattr(self, pname + suffix, Parameter(_creation.empty(
+                        shape, device=device, dtype=dtype)))
+                    self._flat_weights_names.append(pname + suffix)
+        self.reset_parameters(generator=generator)
+
+    def reset_parameters(self, generator=None):
+        """Every parameter from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``, in
+        ``parameters()`` order."""
+        _uniform_init(self, generator)
+
+    def extra_repr(self):
+        s = "{input_size}, {hidden_size}"
+        if self.proj_size != 0:
+            s += ", proj_size={proj_size}"
+        if self.num_layers != 1:
+            s += ", num_layers={num_layers}"
+        if self.bias is not True:
+            s += ", bias={bias}"
+        if self.batch_first is not False:
+            s += ", batch_first={batch_first}"
+        if self.dropout != 0:
+            s += ", dropout={dropout}"
+        if self.bidirectional is not False:
+            s += ", bidirectional={bidirectional}"
+        return s.format(**self.__dict__)
+
+    def _weights(self, layer, direction):
+        suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+        get = self.__dict__["_parameters"].get
+        return (get("weight_ih" + suffix), get("weight_hh" + suffix), get("bias_ih" + suffix),
+                get("bias_hh" + suffix), get("weight_hr" + suffix))
+
+    def _check(self, input, hx):  # noqa: A002
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{self._name}: Expected input to be 2D or 3D, got {input.ndim}D "
+                             f"input instead")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {input.shape[-1]}")
+        w = self.weight_ih_l0
+        if input.dtype is not w.dtype:
+            raise ValueError(f"{self._name} input dtype ({input.dtype}) does not match weight "
+                             f"dtype ({w.dtype})")
+        unbatched = input.ndim == 2
+        for h in hx if isinstance(hx, tuple) else (hx,):
+            if h is not None and h.ndim != (2 if unbatched else 3):
+                kind = "unbatched 2-D" if unbatched else "batched 3-D"
+                raise RuntimeError(f"For {kind} input, hx{' and cx' * (self.mode == 'LSTM')} "
+                                   f"should also be {2 if unbatched else 3}-D but got "
+                                   f"{h.ndim}-D tensor")
+        return unbatched
+
+    def _check_hidden(self, h, expected):
+        if tuple(h.shape) != expected:
+            raise RuntimeError(f"Expected hidden size {expected}, got {list(h.shape)}")
+
+    def forward(self, input, hx=None):  # noqa: A002
+        lstm = self.mode == "LSTM"
+        if lstm and hx is not None and not isinstance(hx, tuple):
+            raise RuntimeError("lstm expects hx to be a tuple (h_0, c_0)")
+        unbatched = self._check(input, hx)
+        x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first
+                                                   else input)
+        steps, batch = x.shape[0], x.shape[1]
+        directions = 2 if self.bidirectional else 1
+        real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
+        layers = self.num_layers * directions
+        h_shape = (layers, batch, real_hidden)
+        c_shape = (layers, batch, self.hidden_size)
+        if hx is None:
+            h0 = _creation.zeros(h_shape, dtype=input.dtype, device=input.device)
+            c0 = _creation.zeros(c_shape, dtype=input.dtype, device=input.device) if lstm \
+                else None
+        else:
+            h0, c0 = hx if lstm else (hx, None)
+            if unbatched:
+                h0 = h0.unsqueeze(1)
+                c0 = c0.unsqueeze(1) if c0 is not None else None
+            self._check_hidden(h0, h_shape)
+            if c0 is not None:
+                self._check_hidden(c0, c_shape)
+        h0s = unbind(h0)
+        c0s = unbind(c0) if lstm else None
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            outs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
+                # every step's input projection at once, then one slice per step
+                xg = unbind(F.linear(x, w_ih, b_ih))
+                h, c = h0s[k], (c0s[k] if lstm else None)
+                seq = [None] * steps
+                order = range(steps - 1, -1, -1) if direction == 1 else range(steps)
+                for t in order:
+                    h, c = _step(self.mode, xg[t], h, c, w_hh, b_hh, w_hr)
+                    seq[t] = h
+                outs.append(stack(seq))
+                h_n.append(h)
+                c_n.append(c)
+            x = outs[0] if directions == 1 else _cat_last(outs)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        output = x.squeeze(1) if unbatched else (x.transpose(0, 1) if self.batch_first else x)
+        h_n = stack(h_n)
+        h_n = h_n.squeeze(1) if unbatched else h_n
+        if not lstm:
+            return output, h_n
+        c_n = stack(c_n)
+        return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
+
+
+def _cat_last(tensors):
+    from ..._ops.shape import cat
+
+    return cat(tensors, -1)
+
+
+class RNN(RNNBase):
+    r"""Elman RNN: :math:`h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top +
+    b_{hh})` (or ReLU with ``nonlinearity='relu'``).
+
+    >>> import tensorlite as tl
+    >>> tl.nn.RNN(10, 20, 2)
+    RNN(10, 20, num_layers=2)
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None,
+                 generator=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             f"'relu'.")
+        self.nonlinearity = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
+                         hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         0, device, dtype, generator)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    r"""Long short-term memory (Hochreiter & Schmidhuber, 1997); ``proj_size > 0`` adds
+    the projection :math:`h_t \leftarrow h_t W_{hr}^\top` (Sak et al., 2014).
+    Returns ``output, (h_n, c_n)``."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None,
+                 generator=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, proj_size, device, dtype, generator)
+
+
+class GRU(RNNBase):
+    r"""Gated recurrent unit (Cho et al., 2014). Returns ``output, h_n``."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None, generator=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, 0, device, dtype, generator)
+
+
+# ---- cells ------------------------------------------------------------------------------------
+class _CellBase(Module):
+    _mode = "RNN_TANH"
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None,
+                 generator=None):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        gates = _GATES[self._mode] * hidden_size
+        self.weight_ih = Parameter(_creation.empty((gates, input_size), device=device,
+                                                   dtype=dtype))
+        self.weight_hh = Parameter(_creation.empty((gates, hidden_size), device=device,
+                                                   dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(_creation.empty(gates, device=device, dtype=dtype))
+            self.bias_hh = Parameter(_creation.empty(gates, device=device, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters(generator=generator)
+
+    def reset_parameters(self, generator=None):
+        """``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` from
+        ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``."""
+        _uniform_init(self, generator)
+
+    def extra_repr(self):
+        s = "{input_size}, {hidden_size}"
+        if self.bias is not True:
+            s += ", bias={bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += ", nonlinearity={nonlinearity}"
+        return s.format(**self.__dict__)
+
+    def _prepare(self, input, hx):  # noqa: A002
+        name = type(self).__name__
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D "
+                             f"instead")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} "
+                               f"expected {self.input_size}")
+        unbatched = input.ndim == 1
+        x = input.unsqueeze(0) if unbatched else input
+        states = []
+        for h in (hx if isinstance(hx, tuple) else (hx,)):
+            if h is None:
+                h = _creation.zeros((x.shape[0], self.hidden_size), dtype=input.dtype,
+                                    device=input.device)
+            elif unbatched:
+                h = h.unsqueeze(0)
+            if tuple(h.shape) != (x.shape[0], self.hidden_size):
+                raise RuntimeError(f"hidden has inconsistent hidden_size: got {list(h.shape)}, "
+                                   f"expected {[x.shape[0], self.hidden_size]}")
+            states.append(h)
+        return unbatched, x, states
+
+    def _run(self, input, hx):  # noqa: A002
+        unbatched, x, states = self._prepare(input, hx)
+        h, c = _step(self._mode, F.linear(x, self.weight_ih, self.bias_ih), states[0],
+                     states[1] if len(states) > 1 else None, self.weight_hh, self.bias_hh,
+                     None)
+        if unbatched:
+            h, c = h.squeeze(0), (c.squeeze(0) if c is not None else None)
+        return h, c
+
+
+class RNNCell(_CellBase):
+    r"""One Elman step: :math:`h' = \tanh(x W_{ih}^\top + b_{ih} + h W_{hh}^\top + b_{hh})`.
+
+    >>> import tensorlite as tl
+    >>> tl.nn.RNNCell(10, 20)(tl.zeros(3, 10)).shape
+    tensorlite.Size([3, 20])
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
+                 dtype=None, generator=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        self._mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(input_size, hidden_size, bias, device, dtype, generator)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):  # noqa: A002
+        return self._run(input, hx)[0]
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step; ``hx = (h, c)``; returns ``(h', c')``."""
+
+    _mode = "LSTM"
+
+    def forward(self, input, hx=None):  # noqa: A002
+        return self._run(input, (None, None) if hx is None else tuple(hx))
+
+
+class GRUCell(_CellBase):
+    """One GRU step; returns ``h'``."""
+
+    _mode = "GRU"
+
+    def forward(self, input, hx=None):  # noqa: A002
+        return self._run(input, hx)[0]
