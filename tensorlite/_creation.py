@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 from . import _backends, _device, _dtype, _validation
-from ._tensor import Tensor, _sizes, _wrap
+from ._tensor import Tensor, _wrap
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones",
            "empty", "full", "arange", "linspace", "logspace", "eye", "zeros_like",

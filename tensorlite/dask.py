@@ -76,7 +76,7 @@ import numbers
 
 import numpy as np
 
-from . import _backends, _creation, _dtype
+from . import _backends, _creation, _dtype, _validation
 from ._tensor import Tensor, _sizes
 from .random import distributions as _dist
 from .random import generator as _generator
@@ -282,7 +282,7 @@ def randint(low=0, high=None, size=None, *, chunks="auto", generator=None, dtype
     t = _meta_tensor(_sampling.randint, low, high, size, generator=_scratch(), dtype=dtype)
     if size is None:
         low, high = 0, low
-    low, high = _sampling._int_range(low, high, t.dtype, "randint")
+    low, high = _validation.random_range(low, high, t.dtype, "randint")
     return _random("randint", "randint", tuple(t.shape), t.dtype, dev, backend, generator,
                    chunks, {"low": low, "high": high})
 
@@ -294,7 +294,7 @@ def uniform(from_=0.0, to=1.0, size=None, *, chunks="auto", generator=None, dtyp
     shape = _size(size, "uniform")
     t = _creation.empty(shape, dtype=dtype, device="meta").uniform_(from_, to,
                                                                      generator=_scratch())
-    a, b = (float(_sampling._real(v, n, "uniform_")) for v, n in ((from_, "from"), (to, "to")))
+    a, b = (float(_validation.real(v, n, "uniform_")) for v, n in ((from_, "from"), (to, "to")))
     return _random("uniform", "uniform", shape, t.dtype, dev, backend, generator, chunks,
                    {"low": a, "high": b})
 
@@ -306,7 +306,7 @@ def exponential(lambd=1.0, size=None, *, chunks="auto", generator=None, dtype=No
     shape = _size(size, "exponential")
     t = _creation.empty(shape, dtype=dtype, device="meta").exponential_(lambd,
                                                                          generator=_scratch())
-    lambd = float(_sampling._real(lambd, "lambd", "exponential_"))
+    lambd = float(_validation.real(lambd, "lambd", "exponential_"))
     return _random("exponential", "exponential", shape, t.dtype, dev, backend, generator,
                    chunks, {"lambd": lambd})
 
@@ -350,7 +350,7 @@ def bernoulli(input, p=None, *, generator=None):  # noqa: A002
     _sampling.bernoulli(_creation.empty(shape, dtype=d, device="meta"), p, generator=_scratch())
     if p is not None:
         return _random(fn, "bernoulli", shape, d, dev, backend, generator, input.chunks,
-                       {"p": float(_sampling._real(p, "p", fn))}, normalized=True)
+                       {"p": float(_validation.real(p, "p", fn))}, normalized=True)
     return _random(fn, "bernoulli", shape, d, dev, backend, generator, input.chunks, {},
                    inputs=(input,), input_keys=lambda index: ((input.name,) + index,),
                    normalized=True)
