@@ -62,8 +62,9 @@ class SequentialSampler(Sampler):
 class RandomSampler(Sampler):
     """Indices of ``data_source`` in random order.
 
-    Without replacement: whole permutations ``randperm(n)`` back to back, the last
-    one cut, until ``num_samples`` (default ``n``) indices. With replacement:
+    Without replacement: ``num_samples // n + 1`` permutations ``randperm(n)`` back to
+    back, the last one cut to ``num_samples % n`` (default ``num_samples = n``: one
+    permutation, then one drawn and cut to nothing). With replacement:
     ``num_samples`` independent ``randint(0, n)`` draws, 32 per call.
     """
 
@@ -87,16 +88,19 @@ class RandomSampler(Sampler):
     def __iter__(self):
         n, count = len(self.data_source), self.num_samples
         generator = self.generator if self.generator is not None else _epoch_generator()
+        # As PyTorch: whole calls first, then the remainder call even when it is empty
+        # (a permutation drawn and cut to nothing), so the generator advances by the
+        # same sequence of calls as PyTorch's does.
         if self.replacement:
-            for start in range(0, count, 32):
-                size = min(32, count - start)
-                yield from randint(high=n, size=(size,), dtype=_dtype.int64,
+            for _ in range(count // 32):
+                yield from randint(high=n, size=(32,), dtype=_dtype.int64,
                                    generator=generator).tolist()
+            yield from randint(high=n, size=(count % 32,), dtype=_dtype.int64,
+                               generator=generator).tolist()
             return
         for _ in range(count // n):
             yield from randperm(n, generator=generator).tolist()
-        if count % n:
-            yield from randperm(n, generator=generator).tolist()[:count % n]
+        yield from randperm(n, generator=generator).tolist()[:count % n]
 
     def __len__(self):
         return self.num_samples
