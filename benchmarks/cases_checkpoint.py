@@ -3,8 +3,10 @@
 
 The state dict is a transformer-like stack of float32 matrices and vectors
 (100M parameters in the full run, 10M in the quick one), written to and read
-back from one file in the system's temporary directory; each timed call saves
-and loads once, so the page cache serves both libraries alike.
+back from a file per library in the system's temporary directory; each timed
+call saves and loads once, so the page cache serves both libraries alike.
+Timings on a shared 2-core machine jitter by seconds when the kernel throttles
+writers of dirty pages: read the median over several repetitions.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ def _arrays(params):
 
 def _save_load(lib, params):
     state = {f"layers.{i}.weight": lib.from_numpy(a) for i, a in enumerate(_arrays(params))}
-    path = os.path.join(tempfile.gettempdir(), f"tensorlite-bench-{os.getpid()}.ckpt")
+    name = f"tensorlite-bench-{os.getpid()}-{lib.__name__}.ckpt"  # one file per library
+    path = os.path.join(tempfile.gettempdir(), name)
     atexit.register(lambda: os.path.exists(path) and os.remove(path))
 
     def step():

@@ -165,7 +165,7 @@ def test_unsaveable_objects_fail_before_the_file_changes(tmp_path):
         with pytest.raises(TypeError, match="save\\(\\)"):
             tl.save(bad, path)
         assert path.read_bytes() == before
-    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
+    assert list(tmp_path.iterdir()) == [path]  # nothing else written
 
 
 def _valid_bytes():
