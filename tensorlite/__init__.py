@@ -41,6 +41,8 @@ from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
 from . import backends  # noqa: E402
 from . import testing  # noqa: E402
 from . import nn  # noqa: E402
+from . import utils  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from . import optim  # noqa: E402
 from . import distributions  # noqa: E402
 
