@@ -78,75 +78,94 @@ def deep_mlp(init_fn, act):
 # %% [markdown]
 # ## 1. Gradients at initialization
 #
-# One forward and backward pass of the cross-entropy loss on a batch of 256 digits;
-# then the standard deviation of each hidden layer's weight gradient.
+# One forward and backward pass of the cross-entropy loss on a batch of 256 digits.
+# Two gradients per hidden layer: the **backpropagated signal** `dL/dh` at the
+# layer's output (kept with `retain_grad()`), which is what travels from the loss
+# back to the input, and the **weight gradient** `dL/dW`, which is what the
+# optimizer gets.
 
 # %%
 def gradient_stds(init_fn, act):
     tl.manual_seed(SEED)
     model = deep_mlp(init_fn, act)
-    loss = F.cross_entropy(model(images[:256]), labels[:256])
-    loss.backward()
+    h, outputs = images[:256], []
+    for module in model:
+        h = module(h)
+        if isinstance(module, nn.Linear):
+            h.retain_grad()
+            outputs.append(h)
+    F.cross_entropy(h, labels[:256]).backward()
     linears = [m for m in model if isinstance(m, nn.Linear)][:DEPTH]
-    return [m.weight.grad.double().std().item() for m in linears]
+    signal = [out.grad.double().std().item() for out in outputs[:DEPTH]]
+    weight = [m.weight.grad.double().std().item() for m in linears]
+    return signal, weight
 
 
 start = time.perf_counter()
-grad_stds = {(act, name): gradient_stds(fn, act)
-             for act in ACTIVATIONS for name, fn in INITS.items()}
-print(f"{len(grad_stds)} backward passes in {time.perf_counter() - start:.1f} s")
-print(f"{'activation':<10} {'init':<24} {'layer 1':>10} {'layer 10':>10} {'layer 20':>10}")
-for (act, name), stds in grad_stds.items():
-    print(f"{act:<10} {name:<24} {stds[0]:>10.3g} {stds[9]:>10.3g} {stds[-1]:>10.3g}")
+grads = {(act, name): gradient_stds(fn, act)
+         for act in ACTIVATIONS for name, fn in INITS.items()}
+print(f"{len(grads)} backward passes in {time.perf_counter() - start:.1f} s")
+print(f"{'activation':<10} {'init':<24} {'dL/dh: layer 1':>15} {'layer 20':>10} "
+      f"{'dL/dW: layer 1':>15} {'layer 20':>10}")
+for (act, name), (signal, weight) in grads.items():
+    print(f"{act:<10} {name:<24} {signal[0]:>15.3g} {signal[-1]:>10.3g} "
+          f"{weight[0]:>15.3g} {weight[-1]:>10.3g}")
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharex=True)
-for ax, act in zip(axes, ACTIVATIONS):
-    for name in INITS:
-        ax.plot(range(1, DEPTH + 1), grad_stds[(act, name)], marker=".", label=name)
-    ax.set_yscale("log")
-    ax.set_title(f"{act}: std of the weight gradient per layer")
+fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex=True)
+for column, act in enumerate(ACTIVATIONS):
+    for row, (what, label) in enumerate((("signal", "std of dL/dh"),
+                                         ("weight", "std of dL/dW"))):
+        ax = axes[row, column]
+        for name in INITS:
+            values = grads[(act, name)][row]
+            ax.plot(range(1, DEPTH + 1), values, marker=".", label=name)
+        ax.set_yscale("log")
+        ax.set_title(f"{act}: {label} per layer")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.set_ylabel(label)
+for ax in axes[1]:
     ax.set_xlabel("layer (1 = nearest the input)")
-    ax.grid(True, which="major", alpha=0.3)
-axes[0].set_ylabel("std of dL/dW")
-axes[1].legend()
+axes[0, 1].legend()
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Read from the right (the loss) to the left (the input), as backpropagation does.
-# Under **Kaiming/ReLU** the gradient keeps its scale through all 20 layers; under
-# the **too small** initialization it shrinks by orders of magnitude on the way
-# back — the first layers receive almost nothing to learn from — and the **too
-# large** one inflates it. The same mechanism as the activations of notebook 03,
-# run in reverse: each layer multiplies the gradient by `Wᵀ` (and the activation's
-# slope).
+# Read the top row from the right (the loss) to the left (the input), as
+# backpropagation does. Under **Kaiming/ReLU** the backpropagated gradient keeps its
+# scale through all 20 layers; under the **too small** initialization it shrinks by
+# orders of magnitude on the way back, and the **too large** one inflates it — the
+# mechanism of notebook 03 run in reverse: each layer multiplies the gradient by
+# `Wᵀ` (and the activation's slope).
+#
+# The bottom row is what the optimizer sees. A weight gradient is the product of
+# the backpropagated signal and the layer's input activation; under the too-small
+# initialization *both* have collapsed, so every layer's gradient is some 15
+# orders of magnitude below Kaiming's: useless gradients, as the guide says.
 
 # %%
 def spread(stds):
     return max(stds) / min(stds)
 
 
-kaiming_relu = grad_stds[("relu", "Kaiming normal")]
-small_relu = grad_stds[("relu", "too small: N(0, 0.01²)")]
-small_tanh = grad_stds[("tanh", "too small: N(0, 0.01²)")]
-assert spread(kaiming_relu) < 10, kaiming_relu
-assert small_relu[0] < 1e-6 * small_relu[-1], (small_relu[0], small_relu[-1])
-assert small_tanh[0] < 1e-6 * small_tanh[-1], (small_tanh[0], small_tanh[-1])
-assert spread(grad_stds[("tanh", "Xavier normal")]) < 10
-print(f"Kaiming/ReLU: gradient std within a factor {spread(kaiming_relu):.2f} over "
-      f"{DEPTH} layers")
-print(f"too small/ReLU: layer 1 gets {small_relu[0] / small_relu[-1]:.1e} of layer "
-      f"{DEPTH}'s gradient")
+for act in ACTIVATIONS:
+    good = "Kaiming normal" if act == "relu" else "Xavier normal"
+    signal, weight = grads[(act, good)]
+    small_signal, small_weight = grads[(act, "too small: N(0, 0.01²)")]
+    assert spread(signal) < 10, (act, signal)
+    assert small_signal[0] < 1e-6 * small_signal[-1], (act, small_signal)
+    assert max(small_weight) < 1e-6 * min(weight), (act, small_weight, weight)
+    print(f"{act}: {good} keeps dL/dh within a factor {spread(signal):.2f} over {DEPTH} "
+          f"layers; too small shrinks it {small_signal[-1] / small_signal[0]:.1e}x")
 
 # %% [markdown]
 # ## 2. Training curves
 #
-# The same ReLU network, trained for 300 steps of SGD with momentum (learning rate
+# The same ReLU network, trained for 150 steps of SGD with momentum (learning rate
 # 0.01, batch 64) from each initialization. Same seed, so the same data order.
 
 # %%
-STEPS = 300
+STEPS = 150
 
 
 def train(init_fn, act="relu", steps=STEPS):

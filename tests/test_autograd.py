@@ -438,3 +438,21 @@ def test_normal_with_tensor_parameters_gives_zero_gradients_as_pytorch(device):
     y.sum().backward()
     if device != "meta":
         assert mean.grad.tolist() == [0.0] * 3 and std.grad.tolist() == [0.0] * 3
+
+
+def test_leaf_gradients_never_share_memory():
+    """Gradients are stored without a copy only when nothing else holds them: one
+    gradient sent to two leaves (add), a view (expand) or the caller's own gradient
+    tensor are copied, so changing one .grad in place never changes another."""
+    x, y = leaf([1.0, 2.0]), leaf([3.0, 4.0])
+    ((x + y) * 2).sum().backward()
+    x.grad.zero_()
+    assert y.grad.tolist() == [2.0, 2.0]
+    z = leaf([1.0, 1.0])
+    upstream = tl.ones(2)
+    (z + 0).backward(upstream)
+    upstream.zero_()
+    assert z.grad.tolist() == [1.0, 1.0]
+    w = leaf([[1.0]])
+    w.expand(2, 2).sum().backward()
+    assert w.grad.tolist() == [[4.0]]

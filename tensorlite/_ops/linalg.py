@@ -16,6 +16,7 @@ tensor([[1., 1., 1.],
 from __future__ import annotations
 
 from .. import _backends
+from .._backends._common import quiet_float_errors
 from .._tensor import _TYPE_NAMES, Size, Tensor, _as_array, _compute_dtype, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 
@@ -65,7 +66,7 @@ def matmul(a, b):
     device = common_device((a, b), "matmul")
     compute = _compute_dtype(a.dtype)
     backend = _backends.get(device)
-    with backend.context(device):
+    with backend.context(device), quiet_float_errors():  # inf/nan as in PyTorch
         x = backend.astype(a._data, compute._np) if compute is not a.dtype else a._data
         y = backend.astype(b._data, compute._np) if compute is not b.dtype else b._data
         data = _as_array(backend.xp, backend.xp.matmul(x, y))
@@ -84,6 +85,58 @@ def matmul(a, b):
 
         record("MmBackward0" if a.ndim == 2 and b.ndim == 2 else "MatmulBackward0", (a, b),
                out, backward, saved=[t for t, s in ((a, sx), (b, sy)) if s is not None])
+    return out
+
+
+def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's names
+    r"""``input @ weight.T + bias`` as one operation (PyTorch's ``addmm``): the input's
+    leading dimensions are flattened into one 2-D product, and the gradients are
+    computed in the parameters' own layout — :math:`\partial W = G^\top X`,
+    :math:`\partial b = \sum G`, :math:`\partial X = G W` — so the weight's gradient
+    is a contiguous ``(out, in)`` array (a transposed view would cost a transposing
+    copy when it is stored into ``.grad``)."""
+    if weight.ndim != 2 or input.ndim == 0:
+        out = matmul(input, weight.t() if weight.ndim == 2 else weight)
+        return out if bias is None else out + bias
+    _check(input, weight.t())
+    device = common_device((input, weight, bias), "linear")
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_TYPE_NAMES[input.dtype.name][:-6].lower()} != "
+                           f"{_TYPE_NAMES[bias.dtype.name][:-6].lower()}")
+    compute = _compute_dtype(input.dtype)
+    backend = _backends.get(device)
+    in_shape = tuple(input.shape)
+    out_shape = in_shape[:-1] + (weight.shape[0],)
+    with backend.context(device), quiet_float_errors():
+        xp = backend.xp
+        x = input._data.reshape(-1, in_shape[-1])
+        w = weight._data
+        b = None if bias is None else bias._data
+        if compute is not input.dtype:
+            x, w = backend.astype(x, compute._np), backend.astype(w, compute._np)
+            b = None if b is None else backend.astype(b, compute._np)
+        data = xp.matmul(x, w.T)
+        if b is not None:
+            data += b
+        data = data.reshape(out_shape)
+        if compute is not input.dtype:
+            data = backend.astype(data, input.dtype._np)
+    out = _wrap(data, device, input.dtype)
+    if needs_grad(input, weight, bias):
+        kept_x = x if weight.requires_grad else None
+        kept_w = w if input.requires_grad else None
+
+        def backward(grads):
+            g = grads[0].reshape(-1, out_shape[-1])
+            gx = None if kept_w is None else xp.matmul(g, kept_w).reshape(in_shape)
+            gw = None if kept_x is None else xp.matmul(g.T, kept_x)
+            gb = None if bias is None else g.sum(axis=0)
+            return gx, gw, gb
+
+        record("AddmmBackward0" if bias is not None else "MmBackward0", (input, weight, bias),
+               out, backward, saved=[t for t, k in ((input, kept_x), (weight, kept_w))
+                                     if k is not None])
     return out
 
 

@@ -27,11 +27,15 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 import weakref
 
 from . import grad_mode
 
 _sequence = itertools.count()
+# references to an array that only AccumulateGrad holds, as seen by getrefcount inside
+# _owned: the caller's local variable, _owned's argument and getrefcount's own argument
+_UNSHARED_REFS = 3
 
 FREED = ("Trying to backward through the graph a second time (or directly access saved "
          "tensors after they have already been freed). Saved intermediate values of the graph "
@@ -128,6 +132,7 @@ class AccumulateGrad(Node):
         for hook in tensor._hooks or ():
             grad = _run_tensor_hook(hook, grad, tensor._device, tensor._dtype)
         if tensor._grad is None:
+            grads[0] = None  # so the reference count tells whether anything else holds it
             tensor._grad = _as_grad_tensor(_owned(grad), tensor._device)
         else:
             tensor._grad._data = tensor._grad._data + grad
@@ -146,8 +151,16 @@ class _Handle:
 
 
 def _owned(array):
-    """A gradient array ``.grad`` may keep: rules can return arrays they also hold
-    (``g`` itself for ``add``), which later in-place accumulation must not change."""
+    """A gradient array ``.grad`` may keep. Rules may return arrays that something else
+    also holds (``add`` sends the same ``g`` to both operands; ``expand`` returns a
+    view), and a later in-place change of one ``.grad`` must not change another: as
+    PyTorch does, the array is taken as it is only when nothing else refers to it (the
+    only references are this call's) and it owns its memory, and is copied otherwise.
+    Taking it saves a full copy of every parameter's gradient per step."""
+    flags = getattr(array, "flags", None)
+    if flags is not None and flags.owndata and flags.c_contiguous and \
+            sys.getrefcount(array) <= _UNSHARED_REFS:
+        return array
     return array.copy()
 
 
@@ -334,6 +347,9 @@ def run_backward(roots, retain_graph, capture=None, allow_unused=False):
             dependencies[child] -= 1
             if not dependencies[child]:
                 heapq.heappush(ready, (-child._seq, child))
+        # drop this iteration's references, so a leaf's gradient that nothing else holds
+        # can be stored without a copy (see _owned)
+        results = grads = g = None
     if capture is not None:
         for i, g in enumerate(captured):
             if g is None and not allow_unused:

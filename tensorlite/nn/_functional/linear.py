@@ -1,4 +1,5 @@
-r"""``linear`` and ``bilinear``: composites of ``matmul``, differentiable through it.
+r"""``linear`` (one fused operation with its derivative, in ``tensorlite._ops.linalg``)
+and ``bilinear`` (a composite of ``matmul``, differentiable through it).
 
 >>> import tensorlite as tl
 >>> tl.nn.functional.linear(tl.ones(2, 3), tl.ones(4, 3)).shape
@@ -7,7 +8,7 @@ tensorlite.Size([2, 4])
 
 from __future__ import annotations
 
-from ..._ops.linalg import matmul
+from ..._ops.linalg import linear as _linear, matmul
 from ..._tensor import common_device
 from ._utils import check_tensor
 
@@ -21,16 +22,7 @@ def linear(input, weight, bias=None):  # noqa: A002
     """
     check_tensor(input, "input", "linear")
     check_tensor(weight, "weight", "linear")
-    common_device((input, weight, bias), "linear")
-    if input.ndim > 2 and weight.ndim == 2:
-        # one 2-D product: NumPy's broadcast batched matmul (weight stride 0) does not use
-        # BLAS, and the weight's gradient becomes one product instead of a batch to sum
-        lead = tuple(input.shape[:-1])
-        out = matmul(input.reshape(-1, input.shape[-1]), weight.t())
-        out = out.reshape(lead + (weight.shape[0],))
-    else:
-        out = matmul(input, weight.t() if weight.ndim == 2 else weight)
-    return out if bias is None else out + bias
+    return _linear(input, weight, bias)
 
 
 def bilinear(input1, input2, weight, bias=None):
