@@ -125,8 +125,20 @@ def test_bad_arguments():
         philox.words(-1, 0, 1)
     with pytest.raises(ValueError):
         philox.reference_words(0, -1, 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"counter must have shape \(\.\.\., 4\), got \(3,\)"):
         philox.philox4x32_10(np.zeros(3, np.uint32), (0, 0))
+
+
+def test_a_continuing_call_reuses_this_threads_generator():
+    # The speed of small draws in a row depends on it (see words' docstring).
+    philox.words(5, 0, 10)
+    kept = philox._last.state[2]
+    philox.words(5, 10, 3)  # starts where the last call stopped: the same generator
+    assert philox._last.state[2] is kept and philox._last.state[:2] == (5, 13)
+    for seed, start in [(5, 12), (6, 13), (15, 15)]:  # a rewind; another seed; seed == last stop
+        philox.words(seed, start, 2)
+        assert philox._last.state[2] is not kept
+        kept = philox._last.state[2]
 
 
 def test_words_continue_a_thread_generator_only_where_it_stopped():
