@@ -538,9 +538,37 @@ def test_manual_inplace_on_parameter_needs_no_grad():
         p.zero_()
 
 
-def test_non_tensor_argument():
-    with pytest.raises(TypeError, match="must be a tensorlite.Tensor"):
-        init.normal_(np.zeros(3))
+INIT_NAMES = [name for name, _ in ALL_INITS] + ["eye_", "dirac_"]
+
+
+@pytest.mark.parametrize("name", INIT_NAMES)
+def test_non_tensor_argument(name):
+    # the message names the function that was called (DESIGN §7)
+    kwargs = {"sparse_": {"sparsity": 0.1}, "constant_": {"val": 1.0}}.get(name, {})
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument 'tensor' must be a tensorlite.Tensor"):
+        getattr(init, name)(np.zeros((3, 3)), **kwargs)
+
+
+@pytest.mark.parametrize("name, argument", [
+    ("trunc_normal_", "mean"), ("trunc_normal_", "std"), ("trunc_normal_", "a"), ("trunc_normal_", "b"),
+    ("xavier_uniform_", "gain"), ("xavier_normal_", "gain"), ("orthogonal_", "gain"),
+    ("sparse_", "sparsity"), ("sparse_", "std"),
+])
+def test_non_number_argument_is_named(name, argument):
+    kwargs = {"sparsity": 0.1} if name == "sparse_" else {}
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument '{argument}' must be a real number, got 'x'$"):
+        getattr(init, name)(tl.empty(4, 4), **dict(kwargs, **{argument: "x"}))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", INIT_NAMES)
+def test_defaults_match_torch(name):
+    import inspect
+
+    ours = {k: p.default for k, p in inspect.signature(getattr(init, name)).parameters.items()}
+    theirs = {k: p.default for k, p in
+              inspect.signature(getattr(torch.nn.init, name)).parameters.items()}
+    assert ours == theirs
 
 
 # ---- erf / erfinv ----------------------------------------------------------------------------
