@@ -30,14 +30,14 @@ def leaf(values, device="cpu", dtype=tl.float32):
     lambda d: tl.arange(2.0, requires_grad=True, device=d),
     lambda d: tl.empty(2, device=d).requires_grad_(),
 ])
-def test_creation_and_random_functions_make_leaves_that_require_grad(make, device):
-    x = make(device)
+def test_creation_and_random_functions_make_leaves_that_require_grad(make, device_or_meta):
+    x = make(device_or_meta)
     assert x.requires_grad and x.is_leaf and x.grad is None and x.grad_fn is None
 
 
-def test_grad_fn_names_and_repr(device):
-    x = leaf([1.0, 2.0], device)
-    assert x.is_leaf and repr(x).endswith("requires_grad=True)") if device != "meta" else True
+def test_grad_fn_names_and_repr(device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
+    assert x.is_leaf and repr(x).endswith("requires_grad=True)") if device_or_meta != "meta" else True
     y = x * 2
     assert not y.is_leaf and y.grad_fn.name() == "MulBackward0"
     assert "grad_fn=<MulBackward0>" in repr(y)
@@ -61,36 +61,36 @@ def test_node_names_match_pytorch():
         assert eval(expr, {"x": lx}).grad_fn.name() == expected, expr
 
 
-def test_backward_accumulates_into_leaves_and_keeps_shape_dtype_device(device):
-    x = leaf([[1.0, 2.0, 3.0]], device, tl.float64)
-    b = leaf([1.0, 1.0, 1.0], device, tl.float64)
+def test_backward_accumulates_into_leaves_and_keeps_shape_dtype_device(device_or_meta):
+    x = leaf([[1.0, 2.0, 3.0]], device_or_meta, tl.float64)
+    b = leaf([1.0, 1.0, 1.0], device_or_meta, tl.float64)
     for _ in range(2):
         (x * b + x).sum().backward()
     assert x.grad.shape == x.shape and x.grad.dtype is tl.float64 and x.grad.device == x.device
-    if device != "meta":
+    if device_or_meta != "meta":
         assert x.grad.tolist() == [[4.0, 4.0, 4.0]]
         assert b.grad.tolist() == [2.0, 4.0, 6.0]
 
 
-def test_every_use_of_a_tensor_adds_up(device):
-    x = leaf([3.0], device)
+def test_every_use_of_a_tensor_adds_up(device_or_meta):
+    x = leaf([3.0], device_or_meta)
     (x * x + x * 2 + x).sum().backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         assert x.grad.tolist() == [9.0]  # 2x + 2 + 1
 
 
-def test_broadcasting_is_undone_by_summing(device):
-    a = leaf([[1.0], [2.0]], device)            # (2, 1)
-    b = leaf([1.0, 2.0, 3.0], device)           # (3,)
+def test_broadcasting_is_undone_by_summing(device_or_meta):
+    a = leaf([[1.0], [2.0]], device_or_meta)            # (2, 1)
+    b = leaf([1.0, 2.0, 3.0], device_or_meta)           # (3,)
     (a * b).sum().backward()
     assert a.grad.shape == (2, 1) and b.grad.shape == (3,)
-    if device != "meta":
+    if device_or_meta != "meta":
         assert a.grad.tolist() == [[6.0], [6.0]] and b.grad.tolist() == [3.0, 3.0, 3.0]
 
 
-def test_half_types_accumulate_in_their_own_dtype(device):
+def test_half_types_accumulate_in_their_own_dtype(device_or_meta):
     for dtype in (tl.float16, tl.bfloat16):
-        x = leaf([1.0, 2.0], device, dtype)
+        x = leaf([1.0, 2.0], device_or_meta, dtype)
         (x * 3).sum().backward()
         assert x.grad.dtype is dtype
 
@@ -99,14 +99,14 @@ def test_half_types_accumulate_in_their_own_dtype(device):
     "x > 0", "x.argmax()", "x.long() * 2", "x.detach()", "(x == 1).all()",
     "tl.randint(0, 3, (2,), device=x.device)", "x.max(0).indices", "x.isnan()",
 ])
-def test_outputs_that_cannot_carry_gradients_never_require_grad(expr, device):
-    x = leaf([1.0, 2.0], device)
+def test_outputs_that_cannot_carry_gradients_never_require_grad(expr, device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
     out = eval(expr, {"x": x, "tl": tl})
     assert not out.requires_grad and out.grad_fn is None
 
 
-def test_no_graph_under_no_grad_and_its_relatives(device):
-    x = leaf([1.0], device)
+def test_no_graph_under_no_grad_and_its_relatives(device_or_meta):
+    x = leaf([1.0], device_or_meta)
     with tl.no_grad():
         assert not (x * 2).requires_grad
         with tl.enable_grad():
@@ -124,8 +124,8 @@ def test_no_graph_under_no_grad_and_its_relatives(device):
     assert not f(x).requires_grad and tl.is_grad_enabled()
 
 
-def test_saved_tensors_are_freed_after_backward(device):
-    x = leaf([1.0, 2.0], device)
+def test_saved_tensors_are_freed_after_backward(device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
     h = x * 2
     saved = weakref.ref(h)
     out = (h * h).sum()  # MulBackward0 saves h's array
@@ -138,12 +138,12 @@ def test_saved_tensors_are_freed_after_backward(device):
         out.backward()
 
 
-def test_the_graph_is_kept_with_retain_graph(device):
-    x = leaf([2.0], device)
+def test_the_graph_is_kept_with_retain_graph(device_or_meta):
+    x = leaf([2.0], device_or_meta)
     out = (x * x).sum()
     out.backward(retain_graph=True)
     out.backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         assert x.grad.tolist() == [8.0]
 
 
@@ -171,21 +171,21 @@ def test_errors_have_pytorchs_types(call, exc):
     assert words == str(got.value).split()[:4], (expected.value, got.value)
 
 
-def test_non_scalar_backward_needs_a_gradient_and_messages(device):
-    x = leaf([1.0, 2.0], device)
+def test_non_scalar_backward_needs_a_gradient_and_messages(device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):
         (x * 2).backward()
     with pytest.raises(RuntimeError, match="does not require grad and does not have a grad_fn"):
-        tl.ones(2, device=device).sum().backward()
+        tl.ones(2, device=device_or_meta).sum().backward()
     with pytest.raises(RuntimeError, match="Mismatch in shape"):
-        (x * 2).backward(tl.ones(3, device=device))
-    other = "meta" if device != "meta" else "cpu"
+        (x * 2).backward(tl.ones(3, device=device_or_meta))
+    other = "meta" if device_or_meta != "meta" else "cpu"
     with pytest.raises(RuntimeError, match="expected device"):
         (x * 2).backward(tl.ones(2, device=other))
 
 
-def test_modifying_a_saved_tensor_in_place_is_detected(device):
-    x = leaf([1.0, 2.0], device)
+def test_modifying_a_saved_tensor_in_place_is_detected(device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
     h = x * 2
     out = (h * h).sum()
     h.add_(1)
@@ -194,8 +194,8 @@ def test_modifying_a_saved_tensor_in_place_is_detected(device):
         out.backward()
 
 
-def test_views_share_the_version_counter_of_their_base(device):
-    x = leaf([[1.0, 2.0], [3.0, 4.0]], device)
+def test_views_share_the_version_counter_of_their_base(device_or_meta):
+    x = leaf([[1.0, 2.0], [3.0, 4.0]], device_or_meta)
     h = x * 1
     v = h[0]
     t = h.t()
@@ -208,8 +208,8 @@ def test_views_share_the_version_counter_of_their_base(device):
     out.backward()
 
 
-def test_in_place_ops_on_non_leaves_are_recorded(device):
-    x = leaf([-1.0, 2.0, 3.0], device, tl.float64)
+def test_in_place_ops_on_non_leaves_are_recorded(device_or_meta):
+    x = leaf([-1.0, 2.0, 3.0], device_or_meta, tl.float64)
     h = x * 2
     h += 1
     assert h.grad_fn.name() == "AddBackward0"
@@ -217,35 +217,35 @@ def test_in_place_ops_on_non_leaves_are_recorded(device):
     h.masked_fill_(h > 6, 0.0)
     h.mul_(x)          # reads the old h: the in-place form keeps it aside
     h.sum().backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         # h = relu(2x + 1) masked where > 6, times x. At -1: relu kills it; at 2:
         # d/dx (2x + 1) x = 4x + 1 = 9; at 3: 7 > 6 is masked to 0, so h = 0 * x: 0
         assert x.grad.tolist() == [0.0, 9.0, 0.0]
 
 
-def test_writes_through_a_view_of_a_non_leaf_reach_the_base(device):
-    x = leaf([1.0, 2.0, 3.0], device, tl.float64)
-    w = leaf([5.0], device, tl.float64)
+def test_writes_through_a_view_of_a_non_leaf_reach_the_base(device_or_meta):
+    x = leaf([1.0, 2.0, 3.0], device_or_meta, tl.float64)
+    w = leaf([5.0], device_or_meta, tl.float64)
     h = x * 1
     h[1:] *= 3
     h[0] = w[0] * 2
     h.sum().backward()
     assert h.grad_fn.name() == "CopySlices"
-    if device != "meta":
+    if device_or_meta != "meta":
         assert x.grad.tolist() == [0.0, 3.0, 3.0] and w.grad.tolist() == [2.0]
 
 
-def test_setitem_into_a_plain_tensor_records_the_value(device):
-    base = tl.zeros(3, device=device, dtype=tl.float64)
-    v = leaf(2.0, device, tl.float64)
+def test_setitem_into_a_plain_tensor_records_the_value(device_or_meta):
+    base = tl.zeros(3, device=device_or_meta, dtype=tl.float64)
+    v = leaf(2.0, device_or_meta, tl.float64)
     base[1] = v
     (base * base).sum().backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         assert v.grad.item() == 4.0
 
 
-def test_in_place_writes_to_leaves_that_require_grad(device):
-    w = leaf([1.0, 2.0], device)
+def test_in_place_writes_to_leaves_that_require_grad(device_or_meta):
+    w = leaf([1.0, 2.0], device_or_meta)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
         w.mul_(2)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable"):
@@ -253,18 +253,18 @@ def test_in_place_writes_to_leaves_that_require_grad(device):
     with tl.no_grad():
         w.mul_(2)
         w[0] = 5
-    if device != "meta":
+    if device_or_meta != "meta":
         assert w.tolist() == [5.0, 4.0]
 
 
 @pytest.mark.parametrize("target", [tl.float64, tl.float16, tl.bfloat16])
-def test_to_dtype_is_differentiable_and_the_gradient_comes_back(target, device):
-    x = leaf([1.0, 2.0], device)
+def test_to_dtype_is_differentiable_and_the_gradient_comes_back(target, device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
     y = x.to(target)
     assert y.grad_fn.name() == "ToCopyBackward0"
     (y * 3).sum().backward()
     assert x.grad.dtype is tl.float32
-    if device != "meta":
+    if device_or_meta != "meta":
         assert x.grad.tolist() == [3.0, 3.0]
 
 
@@ -286,8 +286,8 @@ def test_a_chain_of_100000_ops_backpropagates_without_recursion():
 
 
 # ---- hooks, retain_grad, detach ------------------------------------------------------------
-def test_hooks_run_before_accumulation_and_can_be_removed(device):
-    x = leaf([1.0, 2.0], device)
+def test_hooks_run_before_accumulation_and_can_be_removed(device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
     seen = []
     handle = x.register_hook(lambda g: seen.append(g) or g * 10)
     h = x * 2
@@ -295,19 +295,19 @@ def test_hooks_run_before_accumulation_and_can_be_removed(device):
     h.retain_grad()
     h.sum().backward()
     assert len(seen) == 1
-    if device != "meta":
+    if device_or_meta != "meta":
         assert seen[0].tolist() == [4.0, 4.0]  # (1 + 1) * 2, before the leaf hook
         assert x.grad.tolist() == [40.0, 40.0]
         assert h.grad.tolist() == [2.0, 2.0]   # retained after the tensor's own hooks
     handle.remove()
     x.grad = None
     (x * 2).sum().backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         assert x.grad.tolist() == [2.0, 2.0]
 
 
-def test_detach_cuts_the_graph_and_shares_data(device):
-    x = leaf([1.0, 2.0], device)
+def test_detach_cuts_the_graph_and_shares_data(device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
     h = x * 2
     d = h.detach()
     assert not d.requires_grad and d.is_leaf
@@ -323,14 +323,14 @@ def test_non_leaf_grad_access_warns():
 
 
 # ---- autograd.grad, Function, gradcheck ------------------------------------------------------
-def test_autograd_grad_returns_gradients_without_touching_grad(device):
-    x = leaf([1.0, 2.0], device)
-    y = leaf([3.0], device)
+def test_autograd_grad_returns_gradients_without_touching_grad(device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
+    y = leaf([3.0], device_or_meta)
     gx, gy = tl.autograd.grad((x * y).sum(), (x, y))
     assert x.grad is None and y.grad is None
-    if device != "meta":
+    if device_or_meta != "meta":
         assert gx.tolist() == [3.0, 3.0] and gy.tolist() == [3.0]
-    unused = leaf([1.0], device)
+    unused = leaf([1.0], device_or_meta)
     out = (x * 2).sum()
     with pytest.raises(RuntimeError, match="index 1 appears to not have been used in the graph"):
         tl.autograd.grad(out, (x, unused), retain_graph=True)
@@ -338,11 +338,11 @@ def test_autograd_grad_returns_gradients_without_touching_grad(device):
     assert g[1] is None
 
 
-def test_autograd_grad_of_an_intermediate(device):
-    x = leaf([1.0, 2.0], device)
+def test_autograd_grad_of_an_intermediate(device_or_meta):
+    x = leaf([1.0, 2.0], device_or_meta)
     h = x * 3
     (gh,) = tl.autograd.grad((h * h).sum(), h)
-    if device != "meta":
+    if device_or_meta != "meta":
         assert gh.tolist() == [6.0, 12.0]
 
 
@@ -373,14 +373,14 @@ class WrongCube(Cube):
         return 2 * x ** 2 * ctx.scale * g, None  # wrong on purpose: the negative control
 
 
-def test_custom_function_and_gradcheck(device):
-    x = leaf([1.0, -2.0], device, tl.float64)
+def test_custom_function_and_gradcheck(device_or_meta):
+    x = leaf([1.0, -2.0], device_or_meta, tl.float64)
     y = Cube.apply(x, 2.0)
     assert y.grad_fn.name() == "CubeBackward"
     y.sum().backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         assert x.grad.tolist() == [6.0, 24.0]
-        x64 = leaf([0.3, -1.2, 2.0], device, tl.float64)
+        x64 = leaf([0.3, -1.2, 2.0], device_or_meta, tl.float64)
         assert tl.autograd.gradcheck(lambda t: Cube.apply(t, 1.5), (x64,))
 
 
@@ -402,22 +402,22 @@ def test_saved_tensor_modified_before_a_custom_backward():
 
 
 # ---- modules ----------------------------------------------------------------------------------
-def test_parameters_accumulate_and_zero_grad_clears(device):
-    layer = tl.nn.Linear(3, 2, device=device)
-    x = tl.ones(4, 3, device=device)
+def test_parameters_accumulate_and_zero_grad_clears(device_or_meta):
+    layer = tl.nn.Linear(3, 2, device=device_or_meta)
+    x = tl.ones(4, 3, device=device_or_meta)
     layer(x).sum().backward()
     layer(x).sum().backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         assert layer.bias.grad.tolist() == [8.0, 8.0]
     layer.zero_grad(set_to_none=False)
-    if device != "meta":
+    if device_or_meta != "meta":
         assert layer.bias.grad.tolist() == [0.0, 0.0]
     layer.zero_grad()
     assert layer.weight.grad is None and layer.bias.grad is None
 
 
-def test_initialization_is_not_part_of_the_graph(device):
-    layer = tl.nn.Linear(3, 2, device=device)
+def test_initialization_is_not_part_of_the_graph(device_or_meta):
+    layer = tl.nn.Linear(3, 2, device=device_or_meta)
     tl.nn.init.kaiming_normal_(layer.weight)
     assert layer.weight.is_leaf and layer.weight.grad_fn is None
 
@@ -430,13 +430,13 @@ def test_assigning_grad_checks_it():
     assert x.grad.tolist() == [1.0, 1.0]
 
 
-def test_normal_with_tensor_parameters_gives_zero_gradients_as_pytorch(device):
-    mean = leaf([0.0, 1.0, 2.0], device)
-    std = leaf([1.0, 1.0, 1.0], device)
+def test_normal_with_tensor_parameters_gives_zero_gradients_as_pytorch(device_or_meta):
+    mean = leaf([0.0, 1.0, 2.0], device_or_meta)
+    std = leaf([1.0, 1.0, 1.0], device_or_meta)
     y = tl.normal(mean, std)
     assert y.grad_fn.name() == "NormalBackward3"
     y.sum().backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         assert mean.grad.tolist() == [0.0] * 3 and std.grad.tolist() == [0.0] * 3
 
 

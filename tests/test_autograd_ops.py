@@ -245,7 +245,7 @@ def test_gradcheck_float64(case):
     assert tl.autograd.gradcheck(lambda *xs: expr(tl, F, *xs), tuple(leaves))
 
 
-def test_embedding_gradient_with_padding_idx(device):
+def test_embedding_gradient_with_padding_idx(device_or_meta):
     import torch.nn.functional as TF
 
     import tensorlite.nn.functional as F
@@ -256,31 +256,31 @@ def test_embedding_gradient_with_padding_idx(device):
     upstream = rng.standard_normal((2, 3, 3))
     ref = torch.tensor(weight, requires_grad=True)
     TF.embedding(torch.tensor(idx), ref, padding_idx=2).backward(torch.tensor(upstream))
-    w = tl.tensor(weight, device=device, dtype=tl.float64, requires_grad=True)
-    out = F.embedding(tl.tensor(idx, device=device), w, padding_idx=2)
+    w = tl.tensor(weight, device=device_or_meta, dtype=tl.float64, requires_grad=True)
+    out = F.embedding(tl.tensor(idx, device=device_or_meta), w, padding_idx=2)
     assert out.grad_fn.name() == "EmbeddingBackward0"
-    out.backward(tl.tensor(upstream, device=device, dtype=tl.float64))
-    if device != "meta":
+    out.backward(tl.tensor(upstream, device=device_or_meta, dtype=tl.float64))
+    if device_or_meta != "meta":
         np.testing.assert_allclose(_as_np(w.grad), ref.grad.numpy(), rtol=1e-12)
         assert _as_np(w.grad)[2].tolist() == [0.0, 0.0, 0.0]
 
 
-def test_dropout_gradient_uses_the_saved_mask(device):
+def test_dropout_gradient_uses_the_saved_mask(device_or_meta):
     import tensorlite.nn.functional as F
 
-    x = tl.ones(1000, device=device, dtype=tl.float64, requires_grad=True)
+    x = tl.ones(1000, device=device_or_meta, dtype=tl.float64, requires_grad=True)
     tl.manual_seed(3)
     y = F.dropout(x, 0.25)
     y.sum().backward()
-    if device == "meta":
+    if device_or_meta == "meta":
         return
     kept = _as_np(y) != 0
     assert 600 < kept.sum() < 900  # p = 0.25 of 1000: 750 expected, 4+ sigma bounds
     np.testing.assert_array_equal(_as_np(x.grad), np.where(kept, 1 / 0.75, 0.0))
 
 
-def test_noise_added_with_randn_like_is_differentiable(device):
-    x = tl.zeros(4, device=device, requires_grad=True)
+def test_noise_added_with_randn_like_is_differentiable(device_or_meta):
+    x = tl.zeros(4, device=device_or_meta, requires_grad=True)
     (x + tl.randn_like(x)).sum().backward()
-    if device != "meta":
+    if device_or_meta != "meta":
         assert x.grad.tolist() == [1.0] * 4

@@ -384,9 +384,9 @@ ERROR_CASES = [
 
 
 @pytest.mark.parametrize("name, shape, kwargs", ERROR_CASES)
-def test_errors_match_torch(name, shape, kwargs):
+def test_errors_match_torch(name, shape, kwargs, device_or_meta):
     with pytest.raises(Exception) as exc:
-        getattr(init, name)(tl.empty(shape), **kwargs)
+        getattr(init, name)(tl.empty(shape, device=device_or_meta), **kwargs)
     if torch is not None:
         with pytest.raises(Exception) as ref:
             getattr(torch.nn.init, name)(torch.empty(shape), **kwargs)
@@ -404,17 +404,35 @@ RANDOM_INITS = [
 
 
 @pytest.mark.parametrize("name, shape, kwargs", ERROR_CASES)
-def test_rejected_call_draws_nothing(name, shape, kwargs):
+def test_rejected_call_draws_nothing(name, shape, kwargs, device_or_meta):
     g = tl.Generator().manual_seed(0)
-    before = tl.random.get_rng_state()
+    default = tl.random.generator.default_for(tl.device(device_or_meta))
+    before = default.get_state()
     fn = getattr(init, name)
     with pytest.raises(Exception):
         if name in dict(RANDOM_INITS):
-            fn(tl.empty(shape), generator=g, **kwargs)
+            fn(tl.empty(shape, device=device_or_meta), generator=g, **kwargs)
         else:
-            fn(tl.empty(shape), **kwargs)
+            fn(tl.empty(shape, device=device_or_meta), **kwargs)
     assert g.offset == 0
-    assert (tl.random.get_rng_state() == before).all()
+    assert (default.get_state() == before).all()
+
+
+# DESIGN §12: on meta every initializer advances the generator exactly as on a real device
+# (deferred initialization replays from that offset). Not yet true for these three.
+_META_OFFSET_TODO = {"trunc_normal_", "orthogonal_", "sparse_"}
+
+
+@pytest.mark.parametrize("name, kwargs", RANDOM_INITS)
+def test_generator_advances_alike_on_every_device(name, kwargs, device_or_meta, request):
+    if device_or_meta == "meta" and name in _META_OFFSET_TODO:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{name} on meta draws no "
+                                              "words yet (DESIGN §12 deferred initialization)"))
+    shape = (16, 8) if name == "sparse_" else (16, 8, 3)
+    g_here, g_cpu = tl.Generator().manual_seed(3), tl.Generator().manual_seed(3)
+    getattr(init, name)(tl.empty(shape, device=device_or_meta), generator=g_here, **kwargs)
+    getattr(init, name)(tl.empty(shape), generator=g_cpu, **kwargs)
+    assert g_cpu.offset > 0 and g_here.offset == g_cpu.offset
 
 
 # ---- generators, devices, special tensors ----------------------------------------------------
@@ -465,9 +483,9 @@ ZERO_ELEMENT_CASES = [(name, kwargs, shape) for name, kwargs in ALL_INITS
 
 
 @pytest.mark.parametrize("name, kwargs, shape", ZERO_ELEMENT_CASES)
-def test_zero_element_tensors(device, shape, name, kwargs):
+def test_zero_element_tensors(device_or_meta, shape, name, kwargs):
     g = tl.Generator().manual_seed(0)
-    w = tl.empty(shape, device=device)
+    w = tl.empty(shape, device=device_or_meta)
     if name in dict(RANDOM_INITS):
         kwargs = dict(kwargs, generator=g)
     assert getattr(init, name)(w, **kwargs) is w
@@ -513,9 +531,37 @@ def test_manual_inplace_on_parameter_needs_no_grad():
         p.zero_()
 
 
-def test_non_tensor_argument():
-    with pytest.raises(TypeError, match="must be a tensorlite.Tensor"):
-        init.normal_(np.zeros(3))
+INIT_NAMES = [name for name, _ in ALL_INITS] + ["eye_", "dirac_"]
+
+
+@pytest.mark.parametrize("name", INIT_NAMES)
+def test_non_tensor_argument(name):
+    # the message names the function that was called (DESIGN §7)
+    kwargs = {"sparse_": {"sparsity": 0.1}, "constant_": {"val": 1.0}}.get(name, {})
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument 'tensor' must be a tensorlite.Tensor"):
+        getattr(init, name)(np.zeros((3, 3)), **kwargs)
+
+
+@pytest.mark.parametrize("name, argument", [
+    ("trunc_normal_", "mean"), ("trunc_normal_", "std"), ("trunc_normal_", "a"), ("trunc_normal_", "b"),
+    ("xavier_uniform_", "gain"), ("xavier_normal_", "gain"), ("orthogonal_", "gain"),
+    ("sparse_", "sparsity"), ("sparse_", "std"),
+])
+def test_non_number_argument_is_named(name, argument):
+    kwargs = {"sparsity": 0.1} if name == "sparse_" else {}
+    with pytest.raises(TypeError, match=rf"^{name}\(\): argument '{argument}' must be a real number, got 'x'$"):
+        getattr(init, name)(tl.empty(4, 4), **dict(kwargs, **{argument: "x"}))
+
+
+@needs_torch
+@pytest.mark.parametrize("name", INIT_NAMES)
+def test_defaults_match_torch(name):
+    import inspect
+
+    ours = {k: p.default for k, p in inspect.signature(getattr(init, name)).parameters.items()}
+    theirs = {k: p.default for k, p in
+              inspect.signature(getattr(torch.nn.init, name)).parameters.items()}
+    assert ours == theirs
 
 
 # ---- erf / erfinv ----------------------------------------------------------------------------

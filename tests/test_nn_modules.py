@@ -123,15 +123,16 @@ if torch is not None:
             return self.norm(self.fc(x)) * self.scale
 
 
-def make_model(lib=None):
-    if lib is torch:
+def make_model(reference=False):
+    """Our three-layer model, or (``reference=True``) PyTorch's twin of it."""
+    if reference:
         return torch.nn.Sequential(TorchBlock(), torch.nn.ReLU(), torch.nn.Linear(3, 2))
     return nn.Sequential(Block(), nn.ReLU(), nn.Linear(3, 2))
 
 
 @needs_torch
 def test_names_and_traversal_match_torch():
-    ours, theirs = make_model(), make_model(torch)
+    ours, theirs = make_model(), make_model(reference=True)
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
     assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
     assert [n for n, _ in ours.named_modules()] == [n for n, _ in theirs.named_modules()]
@@ -213,7 +214,7 @@ def test_forward_missing():
 def test_apply_visits_children_first():
     ours, theirs = [], []
     make_model().apply(lambda m: ours.append(type(m).__name__))
-    make_model(torch).apply(lambda m: theirs.append(type(m).__name__))
+    make_model(reference=True).apply(lambda m: theirs.append(type(m).__name__))
     assert ours == [n.replace("TorchBlock", "Block") for n in theirs]
     assert ours == ["Linear", "LayerNorm", "Block", "ReLU", "Linear", "Sequential"]
     model = make_model()
@@ -296,7 +297,7 @@ def test_load_state_dict_errors_match_torch(edit):
         return sd
 
     if edit == "nested":
-        ours, theirs = make_model(), make_model(torch)
+        ours, theirs = make_model(), make_model(reference=True)
         sd_o, sd_t = ours.state_dict(), theirs.state_dict()
         del sd_o["0.fc.bias"], sd_t["0.fc.bias"]
         sd_o["0.extra.w"], sd_t["0.extra.w"] = tl.zeros(1), torch.zeros(1)
@@ -375,13 +376,13 @@ def test_to_errors():
         assert all(p.device.type == "cpu" for p in model.parameters())  # nothing moved
 
 
-def test_device_and_dtype_arguments(device):
-    for layer in (nn.Linear(4, 3, device=device, dtype=tl.float64),
-                  nn.Conv2d(2, 4, 3, device=device, dtype=tl.float64),
-                  nn.Embedding(5, 3, device=device, dtype=tl.float64),
-                  nn.LayerNorm(3, device=device, dtype=tl.float64)):
+def test_device_and_dtype_arguments(device_or_meta):
+    for layer in (nn.Linear(4, 3, device=device_or_meta, dtype=tl.float64),
+                  nn.Conv2d(2, 4, 3, device=device_or_meta, dtype=tl.float64),
+                  nn.Embedding(5, 3, device=device_or_meta, dtype=tl.float64),
+                  nn.LayerNorm(3, device=device_or_meta, dtype=tl.float64)):
         for p in layer.parameters():
-            assert p.device == tl.device(device) or p.device.type == tl.device(device).type
+            assert p.device == tl.device(device_or_meta) or p.device.type == tl.device(device_or_meta).type
             assert p.dtype is tl.float64
 
 

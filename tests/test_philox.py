@@ -28,19 +28,41 @@ def test_block_function_known_answers(counter, key, expected):
     assert [int(w) for w in out] == list(expected)
 
 
-def test_block_function_is_vectorized():
-    counters = np.array([k[0] for k in KATS], np.uint32)
-    # One key per call: check the rows sharing key 0 against row-by-row calls.
-    out = philox.philox4x32_10(counters, (0, 0))
-    for row, counter in enumerate(counters):
-        assert np.array_equal(out[row], philox.philox4x32_10(counter, (0, 0)))
+def _philox_ints(counter, key):
+    """Philox4x32-10 on Python ints, written from Salmon et al. (2011) apart from the
+    library's NumPy version, so the two can check each other."""
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
+    for _ in range(10):
+        p0, p1 = 0xD2511F53 * c0, 0xCD9E8D57 * c2
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & 0xFFFFFFFF, (p0 >> 32) ^ c3 ^ k1, p0 & 0xFFFFFFFF
+        k0, k1 = (k0 + 0x9E3779B9) & 0xFFFFFFFF, (k1 + 0xBB67AE85) & 0xFFFFFFFF
+    return [c0, c1, c2, c3]
+
+
+@pytest.mark.parametrize("counter, key, expected", KATS)
+def test_independent_reference_known_answers(counter, key, expected):
+    assert _philox_ints(counter, key) == list(expected)
+
+
+@pytest.mark.parametrize("key", [(0, 0), (0xA4093822, 0x299F31D0), (0xFFFFFFFF, 1)])
+def test_block_function_is_vectorized(key):
+    # Every row of a batch (any leading shape) is its own block: compare each one with
+    # the independent reference, not with another call of the same function.
+    rng = np.random.default_rng(5)
+    counters = rng.integers(0, 2**32, size=(2, 3, 4), dtype=np.uint64).astype(np.uint32)
+    counters[0, 0] = 0  # a zero counter, and one with carries' worth of ones
+    counters[1, 2] = 0xFFFFFFFF
+    out = philox.philox4x32_10(counters, key)
+    assert out.shape == counters.shape and out.dtype == np.uint32
+    for index in np.ndindex(counters.shape[:-1]):
+        assert [int(w) for w in out[index]] == _philox_ints([int(c) for c in counters[index]], key)
 
 
 def _block(seed, block):
     """Words of one block straight from the definition (DESIGN §4.1)."""
     counter = [(block >> (32 * i)) & 0xFFFFFFFF for i in range(4)]
-    return [int(w) for w in philox.philox4x32_10(np.array(counter, np.uint32),
-                                                 (seed & 0xFFFFFFFF, seed >> 32))]
+    return _philox_ints(counter, (seed & 0xFFFFFFFF, seed >> 32))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2**32 - 1, 2**32, 2**32 + 7, 0xDEADBEEFCAFEBABE, 2**64 - 1])
@@ -103,8 +125,20 @@ def test_bad_arguments():
         philox.words(-1, 0, 1)
     with pytest.raises(ValueError):
         philox.reference_words(0, -1, 1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"counter must have shape \(\.\.\., 4\), got \(3,\)"):
         philox.philox4x32_10(np.zeros(3, np.uint32), (0, 0))
+
+
+def test_a_continuing_call_reuses_this_threads_generator():
+    # The speed of small draws in a row depends on it (see words' docstring).
+    philox.words(5, 0, 10)
+    kept = philox._last.state[2]
+    philox.words(5, 10, 3)  # starts where the last call stopped: the same generator
+    assert philox._last.state[2] is kept and philox._last.state[:2] == (5, 13)
+    for seed, start in [(5, 12), (6, 13), (15, 15)]:  # a rewind; another seed; seed == last stop
+        philox.words(seed, start, 2)
+        assert philox._last.state[2] is not kept
+        kept = philox._last.state[2]
 
 
 def test_words_continue_a_thread_generator_only_where_it_stopped():

@@ -112,6 +112,10 @@ def project(tmp_path):
             assert str(x.device).startswith(device)
 
 
+        def test_shape_on(device_or_meta):
+            assert tl.zeros(2, 3, device=device_or_meta).shape == (2, 3)
+
+
         @pytest.mark.cuda
         def test_needs_gpu():
             assert tl.cuda.is_available()
@@ -162,6 +166,8 @@ def test_device_fixture_collects_one_case_per_available_device(installed_python,
     assert result.returncode == 0, result.stdout + result.stderr
     expected = ["cpu"] + (["cuda"] if tl.cuda.is_available() else [])
     assert _collected(result) == [f"test_user.py::test_where_from[{d}]" for d in expected]
+    with_meta = [line.strip() for line in result.stdout.splitlines() if "::test_shape_on" in line]
+    assert with_meta == [f"test_user.py::test_shape_on[{d}]" for d in expected + ["meta"]]
 
 
 def test_devices_option_selects_cpu_only(installed_python, project):

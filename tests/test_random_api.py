@@ -125,20 +125,23 @@ def test_multinomial_with_replacement_matches_reference(device):
 
 # ---- accounting and state ---------------------------------------------------------------
 @pytest.mark.parametrize("call,words_used", [
-    (lambda g: tl.rand(5, generator=g), 5), (lambda g: tl.rand(5, generator=g, dtype=tl.float64), 10),
-    (lambda g: tl.randn(5, generator=g), 6), (lambda g: tl.randn(5, generator=g, dtype=tl.float64), 12),
-    (lambda g: tl.randint(0, 7, (5,), generator=g), 5),
-    (lambda g: tl.randint(0, 3 * 2**30, (5,), generator=g), 10),
-    (lambda g: tl.randperm(5, generator=g), 10),
-    (lambda g: tl.bernoulli(tl.full((5,), 0.5), generator=g), 5),
-    (lambda g: tl.multinomial(tl.ones(2, 3), 2, True, generator=g), 8),
-    (lambda g: tl.multinomial(tl.ones(2, 3), 2, generator=g), 12),
-    (lambda g: tl.empty(5).exponential_(generator=g), 5),
+    (lambda g, d: tl.rand(5, generator=g, device=d), 5),
+    (lambda g, d: tl.rand(5, generator=g, dtype=tl.float64, device=d), 10),
+    (lambda g, d: tl.randn(5, generator=g, device=d), 6),
+    (lambda g, d: tl.randn(5, generator=g, dtype=tl.float64, device=d), 12),
+    (lambda g, d: tl.randint(0, 7, (5,), generator=g, device=d), 5),
+    (lambda g, d: tl.randint(0, 3 * 2**30, (5,), generator=g, device=d), 10),
+    (lambda g, d: tl.randperm(5, generator=g, device=d), 10),
+    (lambda g, d: tl.bernoulli(tl.full((5,), 0.5, device=d), generator=g), 5),
+    (lambda g, d: tl.multinomial(tl.ones(2, 3, device=d), 2, True, generator=g), 8),
+    (lambda g, d: tl.multinomial(tl.ones(2, 3, device=d), 2, generator=g), 12),
+    (lambda g, d: tl.empty(5, device=d).exponential_(generator=g), 5),
 ])
-def test_offset_advances_by_whole_blocks(call, words_used):
+def test_offset_advances_by_whole_blocks(call, words_used, device_or_meta):
+    # meta draws nothing but must advance exactly as a real device (DESIGN §12)
     g = tl.Generator().manual_seed(1)
-    call(g)
-    assert g.offset == 4 * -(-words_used // 4)
+    out = call(g, device_or_meta)
+    assert g.offset == 4 * -(-words_used // 4) and out.device.type == tl.device(device_or_meta).type
 
 
 def test_counter_continues_across_calls():
@@ -203,24 +206,44 @@ def test_seeds_follow_pytorch_range_rules():
     tl.cuda.manual_seed(1)
 
 
-@pytest.mark.parametrize("bad", [
-    lambda g: tl.rand(-1, generator=g), lambda g: tl.rand(3, dtype=tl.int64, generator=g),
-    lambda g: tl.randint(5, 5, (3,), generator=g), lambda g: tl.randint(0, 300, (3,), dtype=tl.uint8, generator=g),
-    lambda g: tl.randperm(-2, generator=g), lambda g: tl.bernoulli(tl.tensor([0.5, 1.5]), generator=g),
-    lambda g: tl.bernoulli(tl.tensor([float("nan")]), generator=g),
-    lambda g: tl.multinomial(tl.tensor([0.5, -0.1]), 1, generator=g),
-    lambda g: tl.multinomial(tl.tensor([0.0, 0.0]), 1, generator=g),
-    lambda g: tl.multinomial(tl.tensor([1.0, 1.0]), 3, generator=g),
-    lambda g: tl.multinomial(tl.tensor([1.0, float("inf")]), 1, True, generator=g),
-    lambda g: tl.normal(0.0, -1.0, (3,), generator=g), lambda g: tl.empty(3).uniform_(2, 1, generator=g),
-    lambda g: tl.empty(3).uniform_(-3e38, 3e38, generator=g),
-    lambda g: tl.empty(3).exponential_(0, generator=g), lambda g: tl.empty(3).normal_(0, -1, generator=g),
-    lambda g: tl.zeros(3, dtype=tl.int64).normal_(generator=g),
-])
-def test_rejected_call_never_advances(bad):
+# Errors found from arguments, shapes and dtypes alone: every device, meta included.
+BAD_ARGUMENTS = [
+    lambda g, d: tl.rand(-1, generator=g, device=d),
+    lambda g, d: tl.rand(3, dtype=tl.int64, generator=g, device=d),
+    lambda g, d: tl.randint(5, 5, (3,), generator=g, device=d),
+    lambda g, d: tl.randint(0, 300, (3,), dtype=tl.uint8, generator=g, device=d),
+    lambda g, d: tl.randperm(-2, generator=g, device=d),
+    lambda g, d: tl.multinomial(tl.tensor([1.0, 1.0], device=d), 3, generator=g),
+    lambda g, d: tl.normal(0.0, -1.0, (3,), generator=g, device=d),
+    lambda g, d: tl.empty(3, device=d).uniform_(2, 1, generator=g),
+    lambda g, d: tl.empty(3, device=d).uniform_(-3e38, 3e38, generator=g),
+    lambda g, d: tl.empty(3, device=d).exponential_(0, generator=g),
+    lambda g, d: tl.empty(3, device=d).normal_(0, -1, generator=g),
+    lambda g, d: tl.zeros(3, dtype=tl.int64, device=d).normal_(generator=g),
+]
+# Errors in the values of a tensor argument: only where there are values.
+BAD_VALUES = [
+    lambda g, d: tl.bernoulli(tl.tensor([0.5, 1.5], device=d), generator=g),
+    lambda g, d: tl.bernoulli(tl.tensor([float("nan")], device=d), generator=g),
+    lambda g, d: tl.multinomial(tl.tensor([0.5, -0.1], device=d), 1, generator=g),
+    lambda g, d: tl.multinomial(tl.tensor([0.0, 0.0], device=d), 1, generator=g),
+    lambda g, d: tl.multinomial(tl.tensor([1.0, float("inf")], device=d), 1, True, generator=g),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_ARGUMENTS)
+def test_rejected_call_never_advances(bad, device_or_meta):
     g = tl.Generator().manual_seed(0)
     with pytest.raises((RuntimeError, TypeError, ValueError)):
-        bad(g)
+        bad(g, device_or_meta)
+    assert g.offset == 0
+
+
+@pytest.mark.parametrize("bad", BAD_VALUES)
+def test_rejected_values_never_advance(bad, device):
+    g = tl.Generator().manual_seed(0)
+    with pytest.raises((RuntimeError, TypeError, ValueError)):
+        bad(g, device)
     assert g.offset == 0
 
 
@@ -245,11 +268,12 @@ def test_threads_get_disjoint_words():
 
 # ---- dtypes, shapes, in-place forms --------------------------------------------------------
 @pytest.mark.parametrize("dtype", [tl.float16, tl.bfloat16, tl.float32, tl.float64], ids=str)
-def test_float_dtypes(dtype, device):
-    x = tl.rand(1000, dtype=dtype, device=device)
-    y = tl.randn(1000, dtype=dtype, device=device)
-    assert x.dtype is dtype and y.dtype is dtype
-    assert 0 <= x.min().item() and x.max().item() < 1
+def test_float_dtypes(dtype, device_or_meta):
+    x = tl.rand(1000, dtype=dtype, device=device_or_meta)
+    y = tl.randn(1000, dtype=dtype, device=device_or_meta)
+    assert x.dtype is dtype and y.dtype is dtype and x.shape == y.shape == (1000,)
+    if device_or_meta != "meta":
+        assert 0 <= x.min().item() and x.max().item() < 1
 
 
 def test_uniform_never_reaches_high(device):
@@ -272,26 +296,33 @@ def test_random_default_ranges(device):
     assert set(r.tolist()) == {3, 4, 5}
 
 
-def test_normal_forms(device):
+def test_normal_forms(device_or_meta):
+    device = device_or_meta
     mean = tl.arange(4, dtype=tl.float32, device=device)
     std = tl.full((4,), 1e-6, device=device)
     assert tl.normal(mean, std).shape == (4,)
-    np.testing.assert_allclose(tl.normal(mean, std).cpu().numpy(), np.arange(4), atol=1e-4)
+    if device != "meta":
+        np.testing.assert_allclose(tl.normal(mean, std).cpu().numpy(), np.arange(4), atol=1e-4)
     assert tl.normal(2.0, tl.ones(3, device=device)).shape == (3,)
     assert tl.normal(mean, 1.0).shape == (4,)
     assert tl.normal(1.0, 2.0, size=(2, 3), device=device).shape == (2, 3)
 
 
-def test_like_and_out(device):
+def test_like_and_out(device_or_meta):
+    device = device_or_meta
     x = tl.zeros(3, 4, dtype=tl.float16, device=device)
     for f in (tl.rand_like, tl.randn_like):
         y = f(x)
         assert (y.shape, y.dtype, y.device) == (x.shape, x.dtype, x.device)
     y = tl.randint_like(x, 10)
-    assert y.dtype is tl.float16 and y.max().item() < 10
+    assert (y.shape, y.dtype, y.device) == (x.shape, tl.float16, x.device)
     out = tl.empty(5, device=device)
-    r = tl.rand(5, out=out, generator=_at(0, 0))
-    assert r is out and out.tolist() == tl.rand(5, generator=_at(0, 0), device=device).tolist()
+    g = _at(0, 0)
+    r = tl.rand(5, out=out, generator=g)
+    assert r is out and g.offset == 8
+    if device != "meta":
+        assert y.max().item() < 10
+        assert out.tolist() == tl.rand(5, generator=_at(0, 0), device=device).tolist()
 
 
 def test_meta_checks_arguments_and_allocates_nothing():
