@@ -101,10 +101,29 @@ def main(argv=None):
     report = Report(info, reps, args.quick, results, measured, bandwidth, bw_errors,
                     sizes.gpu_fill)
     print(report.text())
+    scale = _dask_scale(args)
+    if scale:
+        print(scale)
     if not args.no_write:
         path = report.write(args.out)
+        if scale:
+            path.write_text(path.read_text() + "\n```\n" + scale.strip() + "\n```\n")
         print(f"\nwrote {path}")
     return 0
+
+
+def _dask_scale(args):
+    """tensorlite.dask's section (benchmarks/dask_scale.py), when Dask is installed and
+    ``--only`` does not exclude it."""
+    if args.only and args.only not in "tensorlite.dask":
+        return ""
+    try:
+        import dask.array  # noqa: F401
+    except ImportError:
+        return "\ntensorlite.dask: not measured (pip install 'tensorlite[dask]')"
+    from . import dask_scale
+
+    return dask_scale.text(*dask_scale.run(quick=args.quick))
 
 
 class Report:

@@ -421,13 +421,17 @@ TL_HD double multinomial_key(u64 x, double p) {
 // an op that reads an input array must not read past n).
 // ---------------------------------------------------------------------------
 
+// Whether output index e (signed: a group may begin before a strided block's
+// run) is one of the n elements an op may read inputs for.
+TL_HD bool in_range(i64 e, u64 n) { return e >= 0 && (u64)e < n; }
+
 template <class T>
 struct UniformOp {  // float16 / bfloat16 / float32: one word per element
     typedef T Out;
     static const int K = 4;
     UniformMap<T> map;
     TL_HD UniformOp(float low, float high) : map(low, high) {}
-    TL_HD void compute(uint4 w, u64, u64, T* v) const {
+    TL_HD void compute(uint4 w, i64, u64, T* v) const {
         v[0] = map(UniformBits<T>::u(w.x));
         v[1] = map(UniformBits<T>::u(w.y));
         v[2] = map(UniformBits<T>::u(w.z));
@@ -439,7 +443,7 @@ struct UniformOpF64 {  // float64: words 2i, 2i+1
     static const int K = 2;
     UniformMap<double> map;
     TL_HD UniformOpF64(double low, double high) : map(low, high) {}
-    TL_HD void compute(uint4 w, u64, u64, double* v) const {
+    TL_HD void compute(uint4 w, i64, u64, double* v) const {
         v[0] = map(u53_open0(join64(w.x, w.y)));
         v[1] = map(u53_open0(join64(w.z, w.w)));
     }
@@ -452,7 +456,7 @@ struct NormalOp {  // float16 / bfloat16 / float32: pair p from words 2p, 2p+1
     float mean, std;
     TL_HD NormalOp(float mean_, float std_) : mean(mean_), std(std_) {}
     TL_HD T affine(float z) const { return Num<T>::from_c(add_rn(mean, mul_rn(std, z))); }
-    TL_HD void compute(uint4 w, u64, u64, T* v) const {
+    TL_HD void compute(uint4 w, i64, u64, T* v) const {
         float z0, z1, z2, z3;
         box_muller(u24_open1(w.x), u24_open0(w.y), z0, z1);
         box_muller(u24_open1(w.z), u24_open0(w.w), z2, z3);
@@ -464,7 +468,7 @@ struct NormalOpF64 {  // float64: pair p from words 4p .. 4p+3
     static const int K = 2;
     double mean, std;
     TL_HD NormalOpF64(double mean_, double std_) : mean(mean_), std(std_) {}
-    TL_HD void compute(uint4 w, u64, u64, double* v) const {
+    TL_HD void compute(uint4 w, i64, u64, double* v) const {
         double z0, z1;
         box_muller(u53_open1(join64(w.x, w.y)), u53_open0(join64(w.z, w.w)), z0, z1);
         v[0] = add_rn(mean, mul_rn(std, z0));
@@ -479,7 +483,7 @@ struct ExponentialOp {  // float16 / bfloat16 / float32
     float lambd;
     TL_HD explicit ExponentialOp(float lambd_) : lambd(lambd_) {}
     TL_HD T one(u32 w) const { return Num<T>::from_c(exponential_of(u24_open1(w), lambd)); }
-    TL_HD void compute(uint4 w, u64, u64, T* v) const {
+    TL_HD void compute(uint4 w, i64, u64, T* v) const {
         v[0] = one(w.x); v[1] = one(w.y); v[2] = one(w.z); v[3] = one(w.w);
     }
 };
@@ -488,7 +492,7 @@ struct ExponentialOpF64 {
     static const int K = 2;
     double lambd;
     TL_HD explicit ExponentialOpF64(double lambd_) : lambd(lambd_) {}
-    TL_HD void compute(uint4 w, u64, u64, double* v) const {
+    TL_HD void compute(uint4 w, i64, u64, double* v) const {
         v[0] = exponential_of(u53_open1(join64(w.x, w.y)), lambd);
         v[1] = exponential_of(u53_open1(join64(w.z, w.w)), lambd);
     }
@@ -502,7 +506,7 @@ struct RandintOneWordOp {
     u64 range;
     TL_HD RandintOneWordOp(i64 low_, u64 range_) : low(low_), range(range_) {}
     TL_HD T one(u32 w) const { return Num<T>::from_i64(randint_one_word(w, low, range)); }
-    TL_HD void compute(uint4 w, u64, u64, T* v) const {
+    TL_HD void compute(uint4 w, i64, u64, T* v) const {
         v[0] = one(w.x); v[1] = one(w.y); v[2] = one(w.z); v[3] = one(w.w);
     }
 };
@@ -513,7 +517,7 @@ struct RandintTwoWordsOp {
     i64 low;
     u64 range;
     TL_HD RandintTwoWordsOp(i64 low_, u64 range_) : low(low_), range(range_) {}
-    TL_HD void compute(uint4 w, u64, u64, T* v) const {
+    TL_HD void compute(uint4 w, i64, u64, T* v) const {
         v[0] = Num<T>::from_i64(randint_two_words(join64(w.x, w.y), low, range));
         v[1] = Num<T>::from_i64(randint_two_words(join64(w.z, w.w), low, range));
     }
@@ -525,10 +529,10 @@ struct BernoulliTensorOp {  // p has the output's (floating) dtype, one per elem
     static const int K = 4;
     const T* p;
     TL_HD explicit BernoulliTensorOp(const T* p_) : p(p_) {}
-    TL_HD void compute(uint4 w, u64 e0, u64 n, T* v) const {
+    TL_HD void compute(uint4 w, i64 e0, u64 n, T* v) const {
         u32 words[4] = {w.x, w.y, w.z, w.w};
         for (int k = 0; k < 4; ++k) {
-            bool hit = e0 + k < n && bernoulli_of(words[k], Num<T>::to_f64(p[e0 + k]));
+            bool hit = in_range(e0 + k, n) && bernoulli_of(words[k], Num<T>::to_f64(p[e0 + k]));
             v[k] = Num<T>::from_i64(hit ? 1 : 0);
         }
     }
@@ -540,7 +544,7 @@ struct BernoulliScalarOp {
     double p;
     TL_HD explicit BernoulliScalarOp(double p_) : p(p_) {}
     TL_HD T one(u32 w) const { return Num<T>::from_i64(bernoulli_of(w, p) ? 1 : 0); }
-    TL_HD void compute(uint4 w, u64, u64, T* v) const {
+    TL_HD void compute(uint4 w, i64, u64, T* v) const {
         v[0] = one(w.x); v[1] = one(w.y); v[2] = one(w.z); v[3] = one(w.w);
     }
 };
@@ -548,7 +552,7 @@ struct BernoulliScalarOp {
 struct RandpermKeysOp {  // key i = W_2i << 32 | W_2i+1; the host stable-argsorts
     typedef u64 Out;
     static const int K = 2;
-    TL_HD void compute(uint4 w, u64, u64, u64* v) const {
+    TL_HD void compute(uint4 w, i64, u64, u64* v) const {
         v[0] = join64(w.x, w.y);
         v[1] = join64(w.z, w.w);
     }
@@ -561,13 +565,13 @@ struct MultinomialWithReplacementOp {  // element k = row * samples_per_row + j
     u64 num_categories, samples_per_row;
     TL_HD MultinomialWithReplacementOp(const u64* prefix_, u64 c, u64 s)
         : prefix(prefix_), num_categories(c), samples_per_row(s) {}
-    TL_HD i64 one(u64 k, u64 x) const {
-        const u64* row = prefix + (k / samples_per_row) * num_categories;
+    TL_HD i64 one(i64 k, u64 x) const {
+        const u64* row = prefix + ((u64)k / samples_per_row) * num_categories;
         return multinomial_search(row, num_categories, x);
     }
-    TL_HD void compute(uint4 w, u64 e0, u64 n, i64* v) const {
-        v[0] = e0 < n ? one(e0, join64(w.x, w.y)) : 0;
-        v[1] = e0 + 1 < n ? one(e0 + 1, join64(w.z, w.w)) : 0;
+    TL_HD void compute(uint4 w, i64 e0, u64 n, i64* v) const {
+        v[0] = in_range(e0, n) ? one(e0, join64(w.x, w.y)) : 0;
+        v[1] = in_range(e0 + 1, n) ? one(e0 + 1, join64(w.z, w.w)) : 0;
     }
 };
 
@@ -576,9 +580,9 @@ struct MultinomialKeysOp {  // element k = row * num_categories + c; p is float6
     static const int K = 2;
     const double* p;
     TL_HD explicit MultinomialKeysOp(const double* p_) : p(p_) {}
-    TL_HD void compute(uint4 w, u64 e0, u64 n, double* v) const {
-        v[0] = e0 < n ? multinomial_key(join64(w.x, w.y), p[e0]) : 0.0;
-        v[1] = e0 + 1 < n ? multinomial_key(join64(w.z, w.w), p[e0 + 1]) : 0.0;
+    TL_HD void compute(uint4 w, i64 e0, u64 n, double* v) const {
+        v[0] = in_range(e0, n) ? multinomial_key(join64(w.x, w.y), p[e0]) : 0.0;
+        v[1] = in_range(e0 + 1, n) ? multinomial_key(join64(w.z, w.w), p[e0 + 1]) : 0.0;
     }
 };
 
@@ -628,23 +632,61 @@ TL_HD void run_group(const Op& op, typename Op::Out* out, u64 n, u64 seed, u64 o
     const int K = Op::K;
     uint4 w = philox_block(seed, offset / 4 + g);
     alignas(16) T vals[K];
-    op.compute(w, g * K, n, vals);
+    op.compute(w, (i64)(g * K), n, vals);
     store_group<K>(out, n, g * K, vals);
+}
+
+// Strided blocks. A block of a larger C-ordered array (a Dask chunk, say a column
+// block) is n / run_len runs of consecutive elements: run r is elements
+// starts[r] .. starts[r] + run_len - 1 of the whole array's flat order and is
+// stored at out[r * run_len ...]. Work item t = (run r, its j-th group): the
+// group is the whole array's group starts[r] / K + j, so every element gets the
+// words of its global index, and a run at any alignment touches at most
+// run_len / K + 2 groups. Ops read inputs (the block's own p, weights) at the
+// element's index in the block, which is negative or past the run for the
+// group's elements outside it; those are computed but not stored.
+template <class Op>
+TL_HD void run_strided_item(const Op& op, typename Op::Out* out, u64 n, u64 seed, u64 offset,
+                            const u64* starts, u64 run_len, u64 per_run, u64 t) {
+    typedef typename Op::Out T;
+    const u64 K = (u64)Op::K;
+    const u64 r = t / per_run;
+    const u64 s = starts[r];
+    const u64 g = s / K + t % per_run;
+    if (g * K >= s + run_len) return;  // past this run's end
+    uint4 w = philox_block(seed, offset / 4 + g);
+    alignas(16) T vals[Op::K];
+    const u64 base = r * run_len;  // the run's first element in the block
+    op.compute(w, (i64)(base + g * K) - (i64)s, n, vals);
+    for (u64 k = 0; k < K; ++k) {
+        const u64 e = g * K + k;
+        if (e >= s && e < s + run_len) out[base + (e - s)] = vals[k];
+    }
 }
 
 // All groups of an n-element output: a grid-stride loop on the device, a
 // plain loop on the host. Which thread runs a group never changes its values.
+// run_len == 0: the output is elements 0 .. n-1 (starts is unused); otherwise
+// it is the strided block described above run_strided_item.
 template <class Op>
-TL_HD void run_all(const Op& op, typename Op::Out* out, u64 n, u64 seed, u64 offset) {
+TL_HD void run_all(const Op& op, typename Op::Out* out, u64 n, u64 seed, u64 offset,
+                   const u64* starts, u64 run_len) {
     const u64 K = (u64)Op::K;
-    const u64 groups = n / K + (n % K != 0);
+    const bool strided = run_len != 0;
+    const u64 per_run = strided ? run_len / K + 2 : 0;
+    const u64 items = strided ? (n / run_len) * per_run : n / K + (n % K != 0);
 #if defined(__CUDA_ARCH__)
     const u64 stride = (u64)gridDim.x * (u64)blockDim.x;
-    for (u64 g = (u64)blockIdx.x * blockDim.x + threadIdx.x; g < groups; g += stride)
-        run_group(op, out, n, seed, offset, g);
+    for (u64 t = (u64)blockIdx.x * blockDim.x + threadIdx.x; t < items; t += stride)
 #else
-    for (u64 g = 0; g < groups; ++g) run_group(op, out, n, seed, offset, g);
+    for (u64 t = 0; t < items; ++t)
 #endif
+    {
+        if (strided)
+            run_strided_item(op, out, n, seed, offset, starts, run_len, per_run, t);
+        else
+            run_group(op, out, n, seed, offset, t);
+    }
 }
 
 }  // namespace tl

@@ -5,7 +5,14 @@
 // defines element by element. Signature pattern:
 //
 //     (T* out, unsigned long long n, unsigned long long seed,
-//      unsigned long long offset, params...)
+//      unsigned long long offset, const unsigned long long* starts,
+//      unsigned long long run_len, params...)
+//
+// With run_len == 0 (starts unused, may be null) the output is elements 0 .. n-1
+// of the fill. Otherwise it is a strided block of a larger array: n / run_len
+// runs, run r being the whole array's elements starts[r] .. starts[r]+run_len-1
+// (a Dask column block, say), each element from the words of its global index;
+// one launch covers the block (philox.cuh, run_strided_item).
 //
 // Launch with any grid and block size (grid-stride loops; the values do not
 // depend on the launch configuration). Dtype suffixes: bool u8 i8 i16 i32 i64
@@ -42,19 +49,23 @@
 
 typedef unsigned long long tl_u64;
 
+// The output layout every entry point takes after `offset` (see the top).
+#define TL_LAYOUT const tl_u64 *starts, tl_u64 run_len,
+#define TL_LAYOUT_LAST const tl_u64 *starts, tl_u64 run_len
+
 #if defined(TL_FAMILY_UNIFORM)
 // uniform_(low, high): f16/bf16/f32 take float32 bounds, f64 float64 bounds.
 #define TL_UNIFORM(SUFFIX, T)                                                          \
-    TL_ENTRY tl_uniform_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset,         \
+    TL_ENTRY tl_uniform_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT         \
                                  float low, float high) {                              \
-        tl::run_all(tl::UniformOp<T>(low, high), out, n, seed, offset);               \
+        tl::run_all(tl::UniformOp<T>(low, high), out, n, seed, offset, starts, run_len);               \
     }
 TL_UNIFORM(f16, __half)
 TL_UNIFORM(bf16, __nv_bfloat16)
 TL_UNIFORM(f32, float)
-TL_ENTRY tl_uniform_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset,
+TL_ENTRY tl_uniform_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT
                         double low, double high) {
-    tl::run_all(tl::UniformOpF64(low, high), out, n, seed, offset);
+    tl::run_all(tl::UniformOpF64(low, high), out, n, seed, offset, starts, run_len);
 }
 
 #endif  // TL_FAMILY_UNIFORM
@@ -62,16 +73,16 @@ TL_ENTRY tl_uniform_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset,
 #if defined(TL_FAMILY_NORMAL)
 // normal_(mean, std): Box–Muller pairs; an odd n drops the last sine.
 #define TL_NORMAL(SUFFIX, T)                                                           \
-    TL_ENTRY tl_normal_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset,          \
+    TL_ENTRY tl_normal_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT          \
                                 float mean, float std) {                               \
-        tl::run_all(tl::NormalOp<T>(mean, std), out, n, seed, offset);                 \
+        tl::run_all(tl::NormalOp<T>(mean, std), out, n, seed, offset, starts, run_len);                 \
     }
 TL_NORMAL(f16, __half)
 TL_NORMAL(bf16, __nv_bfloat16)
 TL_NORMAL(f32, float)
-TL_ENTRY tl_normal_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset,
+TL_ENTRY tl_normal_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT
                        double mean, double std) {
-    tl::run_all(tl::NormalOpF64(mean, std), out, n, seed, offset);
+    tl::run_all(tl::NormalOpF64(mean, std), out, n, seed, offset, starts, run_len);
 }
 
 #endif  // TL_FAMILY_NORMAL
@@ -79,16 +90,16 @@ TL_ENTRY tl_normal_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset,
 #if defined(TL_FAMILY_EXPONENTIAL)
 // exponential_(lambd): -ln(u) / lambd, u in (0, 1].
 #define TL_EXPONENTIAL(SUFFIX, T)                                                      \
-    TL_ENTRY tl_exponential_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset,     \
+    TL_ENTRY tl_exponential_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT     \
                                      float lambd) {                                    \
-        tl::run_all(tl::ExponentialOp<T>(lambd), out, n, seed, offset);                \
+        tl::run_all(tl::ExponentialOp<T>(lambd), out, n, seed, offset, starts, run_len);                \
     }
 TL_EXPONENTIAL(f16, __half)
 TL_EXPONENTIAL(bf16, __nv_bfloat16)
 TL_EXPONENTIAL(f32, float)
-TL_ENTRY tl_exponential_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset,
+TL_ENTRY tl_exponential_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT
                             double lambd) {
-    tl::run_all(tl::ExponentialOpF64(lambd), out, n, seed, offset);
+    tl::run_all(tl::ExponentialOpF64(lambd), out, n, seed, offset, starts, run_len);
 }
 
 #endif  // TL_FAMILY_EXPONENTIAL
@@ -99,13 +110,13 @@ TL_ENTRY tl_exponential_f64(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset,
 // <= 2**32). randint2_*: two words per element (any other range; range == 0
 // means 2**64). The host picks which, per DESIGN §4.3.
 #define TL_RANDINT(SUFFIX, T)                                                          \
-    TL_ENTRY tl_randint1_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset,        \
+    TL_ENTRY tl_randint1_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT        \
                                   long long low, tl_u64 range) {                       \
-        tl::run_all(tl::RandintOneWordOp<T>(low, range), out, n, seed, offset);        \
+        tl::run_all(tl::RandintOneWordOp<T>(low, range), out, n, seed, offset, starts, run_len);        \
     }                                                                                  \
-    TL_ENTRY tl_randint2_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset,        \
+    TL_ENTRY tl_randint2_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT        \
                                   long long low, tl_u64 range) {                       \
-        tl::run_all(tl::RandintTwoWordsOp<T>(low, range), out, n, seed, offset);       \
+        tl::run_all(tl::RandintTwoWordsOp<T>(low, range), out, n, seed, offset, starts, run_len);       \
     }
 TL_RANDINT(bool, bool)
 TL_RANDINT(u8, unsigned char)
@@ -124,9 +135,9 @@ TL_RANDINT(f64, double)
 // bernoulli(p): elementwise p (same floating dtype as out, same element count,
 // broadcast by the host) or one float64 p for any output dtype.
 #define TL_BERNOULLI_TENSOR(SUFFIX, T)                                                 \
-    TL_ENTRY tl_bernoulli_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset,       \
+    TL_ENTRY tl_bernoulli_##SUFFIX(T* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT       \
                                    const T* p) {                                       \
-        tl::run_all(tl::BernoulliTensorOp<T>(p), out, n, seed, offset);                \
+        tl::run_all(tl::BernoulliTensorOp<T>(p), out, n, seed, offset, starts, run_len);                \
     }
 TL_BERNOULLI_TENSOR(f16, __half)
 TL_BERNOULLI_TENSOR(bf16, __nv_bfloat16)
@@ -135,8 +146,8 @@ TL_BERNOULLI_TENSOR(f64, double)
 
 #define TL_BERNOULLI_SCALAR(SUFFIX, T)                                                 \
     TL_ENTRY tl_bernoulli_scalar_##SUFFIX(T* out, tl_u64 n, tl_u64 seed,               \
-                                          tl_u64 offset, double p) {                   \
-        tl::run_all(tl::BernoulliScalarOp<T>(p), out, n, seed, offset);                \
+                                          tl_u64 offset, TL_LAYOUT double p) {                   \
+        tl::run_all(tl::BernoulliScalarOp<T>(p), out, n, seed, offset, starts, run_len);                \
     }
 TL_BERNOULLI_SCALAR(bool, bool)
 TL_BERNOULLI_SCALAR(u8, unsigned char)
@@ -154,25 +165,25 @@ TL_BERNOULLI_SCALAR(f64, double)
 #if defined(TL_FAMILY_PERMUTATION)
 // randperm(n): 64-bit keys from words 2i, 2i+1 (high word first); the host
 // stable-argsorts them.
-TL_ENTRY tl_randperm_keys(tl_u64* out, tl_u64 n, tl_u64 seed, tl_u64 offset) {
-    tl::run_all(tl::RandpermKeysOp(), out, n, seed, offset);
+TL_ENTRY tl_randperm_keys(tl_u64* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT_LAST) {
+    tl::run_all(tl::RandpermKeysOp(), out, n, seed, offset, starts, run_len);
 }
 
 // multinomial with replacement: out[r * samples_per_row + j] for n = rows *
 // samples_per_row samples, given each row's uint64 prefix sums (rows x
 // num_categories, quantized by the host as DESIGN §4.3 says).
 TL_ENTRY tl_multinomial_with_replacement(long long* out, tl_u64 n, tl_u64 seed,
-                                         tl_u64 offset, const tl_u64* prefix,
+                                         tl_u64 offset, TL_LAYOUT const tl_u64* prefix,
                                          tl_u64 num_categories, tl_u64 samples_per_row) {
     tl::run_all(tl::MultinomialWithReplacementOp(prefix, num_categories, samples_per_row),
-                out, n, seed, offset);
+                out, n, seed, offset, starts, run_len);
 }
 
 // multinomial without replacement: float64 keys -ln(u) / p for the n = rows *
 // num_categories weights p (float64, C-contiguous); +inf where p == 0. The host
 // stable-argsorts each row and keeps the first num_samples.
-TL_ENTRY tl_multinomial_keys(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset,
+TL_ENTRY tl_multinomial_keys(double* out, tl_u64 n, tl_u64 seed, tl_u64 offset, TL_LAYOUT
                              const double* p) {
-    tl::run_all(tl::MultinomialKeysOp(p), out, n, seed, offset);
+    tl::run_all(tl::MultinomialKeysOp(p), out, n, seed, offset, starts, run_len);
 }
 #endif  // TL_FAMILY_PERMUTATION

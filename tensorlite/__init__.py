@@ -42,3 +42,13 @@ from . import backends  # noqa: E402
 from . import testing  # noqa: E402
 from . import nn  # noqa: E402
 from . import distributions  # noqa: E402
+
+
+def __getattr__(name):
+    # tensorlite.dask imports Dask only when one of its functions is called; the
+    # submodule itself is loaded on first use, so `import tensorlite` stays light.
+    if name == "dask":
+        import importlib
+
+        return importlib.import_module(".dask", __name__)
+    raise AttributeError(f"module 'tensorlite' has no attribute {name!r}")

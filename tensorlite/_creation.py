@@ -332,14 +332,15 @@ def _arange_size(start, end, step, np_dtype):
     return math.ceil(ratio)
 
 
-def _arange_data(start, step, n, np_dtype, backend):
+def _arange_data(start, step, n, np_dtype, backend, first=0):
     """Element ``i`` is ``start + step * i``: in int64 (wrapped into the dtype, as C++
     does) for integer dtypes, else in float64 from the arguments in the accumulate type
-    (float32 for the half types, as PyTorch's), rounded once to the dtype."""
+    (float32 for the half types, as PyTorch's), rounded once to the dtype. Returns
+    elements ``first .. first + n - 1`` (a Dask block computes only its own)."""
     xp, dt = backend.xp, np.dtype(np_dtype)
     if dt.kind in "iu":
         s, st = _scalar_to(start, np.int64), _scalar_to(step, np.int64)
-        data = xp.arange(n, dtype=np.int64)
+        data = xp.arange(first, first + n, dtype=np.int64)
         if st != 1:
             data *= st
         if s:
@@ -348,7 +349,8 @@ def _arange_data(start, step, n, np_dtype, backend):
     acc = np.float32 if dt.itemsize == 2 else np.float64
     s, st = float(_scalar_to(start, acc)), float(_scalar_to(step, acc))
     # (+ s also turns the -0.0 of 0 * negative step into 0.0, as PyTorch has it)
-    return _by_chunks(n, dt, backend, lambda a, b: xp.arange(a, b, dtype=np.float64) * st + s)
+    return _by_chunks(n, dt, backend,
+                      lambda a, b: xp.arange(first + a, first + b, dtype=np.float64) * st + s)
 
 
 def _by_chunks(n, np_dtype, backend, values):
@@ -365,11 +367,12 @@ def _by_chunks(n, np_dtype, backend, values):
 _CHUNK = 1 << 16
 
 
-def _linspace_data(start, end, steps, np_dtype, device, backend):
+def _linspace_data(start, end, steps, np_dtype, device, backend, first=0, count=None):
     """PyTorch's linspace kernel: with ``step = (end - start) / (steps - 1)``, element ``i``
     is ``start + step * i`` below ``steps // 2`` and ``end - step * (steps - 1 - i)`` from
     there on. Integers compute in float64 and truncate; float32 rounds each value once
-    (its products are exact in float64); c10's half types round every operation."""
+    (its products are exact in float64); c10's half types round every operation.
+    Returns elements ``first .. first + count - 1`` (default: all)."""
     xp, dt = backend.xp, np.dtype(np_dtype)
     s, e = _scalar_to(start, dt), _scalar_to(end, dt)
     half, last = steps // 2, steps - 1
@@ -398,7 +401,8 @@ def _linspace_data(start, end, steps, np_dtype, device, backend):
             return piece(xp.arange(last - a, last - b, -1, dtype=np.float64), False)
         return xp.concatenate([values(a, half), values(half, b)])
 
-    return _by_chunks(steps, dt, backend, values)
+    count = steps - first if count is None else count
+    return _by_chunks(count, dt, backend, lambda a, b: values(first + a, first + b))
 
 
 def _logspace_data(start, end, steps, base, np_dtype, device, backend):
@@ -495,20 +499,28 @@ def _spaced(start, end, steps, base, dtype, device, requires_grad, fn):
     backend.check_storage((steps,), d._np, fn)
     if not backend.has_data or steps == 0:
         return _finish(backend.empty((steps,), d._np, dev, fn), dev, d, requires_grad, fn)
-    real = d.to_real() if d.is_complex else d  # complex: the real dtype's values, cast
     with backend.context(dev), np.errstate(over="ignore", invalid="ignore"):
-        if steps == 1:  # fill_(start) (logspace: base ** start): checked but for half types
-            value = start if base is None else float(np.power(np.float64(base), float(start)))
-            if real not in (_dtype.float16, _dtype.bfloat16):
-                value = _scalar_to(value, real._np)
-            data = backend.full((1,), value, d._np, dev, fn)
-        elif base is None:
-            data = _linspace_data(start, end, steps, real._np, dev, backend)
-        else:
-            data = _logspace_data(start, end, steps, base, real._np, dev, backend)
-        if real is not d:
-            data = backend.astype(data, d._np)
+        data = _spaced_data(start, end, steps, base, d, dev, backend)
     return _finish(data, dev, d, requires_grad, fn)
+
+
+def _spaced_data(start, end, steps, base, d, dev, backend, first=0, count=None):
+    """Elements ``first .. first + count - 1`` (default: all) of the checked call
+    ``linspace``/``logspace(start, end, steps)`` with ``steps >= 1``, as ``d``."""
+    count = steps - first if count is None else count
+    real = d.to_real() if d.is_complex else d  # complex: the real dtype's values, cast
+    if steps == 1:  # fill_(start) (logspace: base ** start): checked but for half types
+        value = start if base is None else float(np.power(np.float64(base), float(start)))
+        if real not in (_dtype.float16, _dtype.bfloat16):
+            value = _scalar_to(value, real._np)
+        data = backend.full((count,), value, d._np, dev, "linspace")
+    elif base is None:
+        data = _linspace_data(start, end, steps, real._np, dev, backend, first, count)
+    else:  # logspace is not offered blockwise: whole, then sliced
+        data = _logspace_data(start, end, steps, base, real._np, dev, backend)[first:first + count]
+    if real is not d:
+        data = backend.astype(data, d._np)
+    return data
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False, out=None):

@@ -274,6 +274,7 @@ def _fake_cupy(harness, launches):
         return lambda *a, **k: _fake(fn(*a, **k))
 
     cupy.empty = wrap(np.empty)
+    cupy.zeros = wrap(np.zeros)
     cupy.asarray = wrap(np.asarray)
     cupy.ascontiguousarray = wrap(np.ascontiguousarray)
     cupy.broadcast_to = wrap(np.broadcast_to)
@@ -302,8 +303,15 @@ def _fake_cupy(harness, launches):
             assert type(args[1]) is np.uint64
             assert type(args[2]) is np.uint64 and type(args[3]) is np.uint64
             launches.append((self.name, blocks, threads, self.options))
-            request = (self.name, int(args[2]), int(args[3]), n) + tuple(
-                _encode(a) for a in args[4:])
+            starts, run_len = args[4], args[5]  # the output layout
+            assert type(run_len) is np.uint64
+            if int(run_len) == 0:
+                assert type(starts) is np.uint64 and int(starts) == 0  # a null pointer
+                starts = np.zeros(1, np.uint64)
+            else:
+                assert starts.dtype == np.uint64 and n == starts.size * int(run_len)
+            request = (self.name, int(args[2]), int(args[3]), n, _encode(starts),
+                       int(run_len)) + tuple(_encode(a) for a in args[6:])
             (line,) = harness(request)
             out.reshape(-1).view(np.uint8)[...] = np.frombuffer(bytes.fromhex(line), np.uint8)
 
@@ -412,3 +420,40 @@ def test_launcher_randperm_and_multinomial_on_host(fake_cupy):
                                 replacement=True)
     np.testing.assert_array_equal(
         got, ref.ref_multinomial_with_replacement(5, 12, np.array([[0.0, 2.0, 1.0]]), 6)[0])
+
+
+# ---- strided blocks (tensorlite.dask): the launcher on the host harness ------------------
+BLOCK_CASES = [((9, 13), ((0, 9), (3, 8))), ((7, 10), ((2, 6), (1, 2))),
+               ((3, 5, 7), ((0, 3), (1, 4), (2, 6))), ((40,), ((13, 29),))]
+
+
+@pytest.mark.parametrize("shape, box", BLOCK_CASES, ids=str)
+def test_generate_block_is_the_whole_arrays_block(fake_cupy, shape, box):
+    """One launch per block, equal to the block of the whole array's launch (the
+    kernels run as host code here; on a GPU, test_dask compares with the CPU)."""
+    cut = tuple(slice(a, b) for a, b in box)
+    for kind, dtype, params in [("uniform", np.float32, {"low": -1.0, "high": 2.0}),
+                                ("normal", np.float64, {"mean": 0.0, "std": 1.0}),
+                                ("randint", np.int16, {"low": -4, "high": 9}),
+                                ("bernoulli", np.float32, {"p": 0.25})]:
+        whole = _cuda_random.generate(kind, shape, dtype, 6, 20, **params)
+        before = len(fake_cupy)
+        block = _cuda_random.generate_block(kind, shape, box, dtype, 6, 20, **params)
+        assert len(fake_cupy) == before + 1  # no per-row launches
+        ref.assert_same_bits(np.asarray(block), np.ascontiguousarray(np.asarray(whole)[cut]))
+    p = np.random.default_rng(1).random(shape)
+    whole = _cuda_random.generate("bernoulli", shape, np.float64, 6, 20, p=_fake(p))
+    block = _cuda_random.generate_block("bernoulli", shape, box, np.float64, 6, 20,
+                                        p=_fake(np.ascontiguousarray(p[cut])))
+    ref.assert_same_bits(np.asarray(block), np.ascontiguousarray(np.asarray(whole)[cut]))
+
+
+@pytest.mark.parametrize("replacement", [True, False])
+def test_generate_block_multinomial_rows(fake_cupy, replacement):
+    p = ref._probs(np.random.default_rng(3), 7, 5)
+    whole = _cuda_random.multinomial(_fake(p), 3, replacement, 5, 12)
+    for r0, r1 in ((0, 2), (2, 3), (3, 7)):
+        block = _cuda_random.generate_block("multinomial", (7, 3), ((r0, r1), (0, 3)), np.int64,
+                                            5, 12, probs=_fake(p[r0:r1]), num_samples=3,
+                                            replacement=replacement)
+        np.testing.assert_array_equal(np.asarray(block), np.asarray(whole)[r0:r1])

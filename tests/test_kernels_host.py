@@ -279,8 +279,21 @@ def harness(tmp_path_factory):
     return build_harness(tmp_path_factory)
 
 
+# The layout arguments of a contiguous output: run_len 0 (starts unused).
+CONTIGUOUS = (bytes_hex(np.zeros(1, np.uint64)), 0)
+
+
 def call(harness, entry, dtype, seed, offset, n, *args):
-    (line,) = harness((entry, seed, offset, n) + args)
+    (line,) = harness((entry, seed, offset, n) + CONTIGUOUS + args)
+    return np.frombuffer(bytes.fromhex(line), dtype=dtype)
+
+
+def call_strided(harness, entry, dtype, seed, offset, starts, run_len, *args):
+    """A strided block: runs of ``run_len`` elements starting at ``starts`` (global flat
+    indices of a larger array), stored one after the other."""
+    starts = np.asarray(starts, np.uint64)
+    (line,) = harness((entry, seed, offset, starts.size * run_len, bytes_hex(starts), run_len)
+                      + args)
     return np.frombuffer(bytes.fromhex(line), dtype=dtype)
 
 
@@ -521,5 +534,71 @@ def test_empty_outputs_write_nothing(harness):
     for entry in ("tl_uniform_f32", "tl_randint2_i8", "tl_randperm_keys"):
         args = {"tl_uniform_f32": (f32_hex(0), f32_hex(1)), "tl_randint2_i8": (0, 3 * 2**30),
                 "tl_randperm_keys": ()}[entry]
-        (line,) = harness((entry, 0, 0, 0) + args)
+        (line,) = harness((entry, 0, 0, 0) + CONTIGUOUS + args)
         assert line == ""
+
+
+# ---------------------------------------------------------------------------
+# Strided blocks (tensorlite.dask): each element from its global index's words
+# ---------------------------------------------------------------------------
+
+# (shape of the whole array, box of the block): column blocks at every alignment,
+# odd row lengths (Box–Muller pairs straddle rows), 3-D, a single element.
+BLOCKS = [((9, 13), ((0, 9), (3, 8))), ((7, 10), ((2, 6), (1, 2))), ((5, 6, 7), ((1, 4), (2, 5), (0, 7))),
+          ((3, 5, 7), ((0, 3), (1, 4), (2, 6))), ((40,), ((13, 29),)), ((4, 4), ((3, 4), (3, 4)))]
+
+
+def _strided(harness, entry, dtype, seed, offset, shape, box, *args):
+    from tensorlite._backends import _common
+
+    starts, run_len = _common.block_runs(shape, box)
+    got = call_strided(harness, entry, dtype, seed, offset, starts, run_len, *args)
+    return got.reshape(tuple(b - a for a, b in box))
+
+
+def _cut(whole, shape, box):
+    return np.ascontiguousarray(whole.reshape(shape)[tuple(slice(a, b) for a, b in box)])
+
+
+@pytest.mark.parametrize("shape, box", BLOCKS, ids=str)
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+def test_strided_uniform_normal_exponential_are_the_whole_arrays_blocks(harness, dtype, shape,
+                                                                         box):
+    n = math.prod(shape)
+    h = f64_hex if dtype == F64 else f32_hex  # float64 kernels take float64 parameters
+    for kind, args in (("uniform", (h(-2.0), h(3.0))), ("normal", (h(1.0), h(2.0))),
+                       ("exponential", (h(1.5),))):
+        entry = f"tl_{kind}_{sfx(dtype)}"
+        whole = call(harness, entry, dtype, 7, 12, n, *args)
+        assert_same_bits(_strided(harness, entry, dtype, 7, 12, shape, box, *args),
+                         _cut(whole, shape, box))
+
+
+@pytest.mark.parametrize("shape, box", BLOCKS, ids=str)
+@pytest.mark.parametrize("dtype", ALL_DTYPES, ids=str)
+def test_strided_randint_and_bernoulli_scalar(harness, dtype, shape, box):
+    n = math.prod(shape)
+    for entry, args in ((f"tl_randint1_{sfx(dtype)}", (0, 2)),
+                        (f"tl_randint2_{sfx(dtype)}", (0, 2)),
+                        (f"tl_bernoulli_scalar_{sfx(dtype)}", (f64_hex(0.4),))):
+        whole = call(harness, entry, dtype, 3, 8, n, *args)
+        assert_same_bits(_strided(harness, entry, dtype, 3, 8, shape, box, *args),
+                         _cut(whole, shape, box))
+
+
+@pytest.mark.parametrize("shape, box", BLOCKS, ids=str)
+def test_strided_bernoulli_reads_the_blocks_own_probabilities(harness, shape, box):
+    p = np.random.default_rng(2).random(shape)
+    whole = call(harness, "tl_bernoulli_f64", F64, 5, 4, p.size, bytes_hex(p))
+    got = _strided(harness, "tl_bernoulli_f64", F64, 5, 4, shape, box,
+                   bytes_hex(_cut(p, shape, box)))
+    assert_same_bits(got, _cut(whole, shape, box))
+
+
+def test_strided_block_is_not_the_first_elements(harness):
+    """Negative control: a column block differs from the array's first elements, so the
+    comparisons above can fail."""
+    shape, box = (9, 13), ((0, 9), (3, 8))
+    got = _strided(harness, "tl_uniform_f32", F32, 7, 12, shape, box, f32_hex(0.0), f32_hex(1.0))
+    first = call(harness, "tl_uniform_f32", F32, 7, 12, got.size, f32_hex(0.0), f32_hex(1.0))
+    assert got.tobytes() != first.tobytes()

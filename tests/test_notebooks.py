@@ -24,7 +24,8 @@ import tensorlite  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
-SLOW = {"03_why_initialization_matters"}  # 8 configurations x 50 matmuls: ~8 s on 2 cores
+SLOW = {"03_why_initialization_matters",  # 8 configurations x 50 matmuls: ~8 s on 2 cores
+        "05_scale_out_with_dask"}  # a LocalCluster and a 0.4 GB reduction
 KERNEL = "tensorlite-tests"
 
 

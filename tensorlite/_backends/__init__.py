@@ -20,6 +20,9 @@ A backend is an object with:
     ``TypeError``;
 ``random(kind, shape, np_dtype, seed, offset, **params)``
     the random fill of ``tensorlite.random``'s stream contract;
+``random_block(kind, shape, box, np_dtype, seed, offset, **params)``
+    one block (``box``: a ``(start, stop)`` per dimension) of that fill, computed
+    from its own elements' words (``tensorlite.dask``'s tasks);
 ``synchronize(device)``, ``is_available()``, ``device_count()``;
 ``has_data``
     whether tensors there hold values (``False`` on meta: value checks are skipped).

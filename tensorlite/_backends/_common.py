@@ -136,3 +136,35 @@ def check_weights(xp, probs2d):
         return Weights(probs2d)
     with np.errstate(invalid="ignore"):
         return Weights(probs2d, weight_problem(xp, float(probs2d.min()), probs2d.max(axis=1)))
+
+
+def block_runs(shape, box):
+    """The block ``box`` of a C-ordered array of ``shape`` as runs of consecutive
+    flat elements: returns ``(starts, length)``, the runs' first flat indices
+    (int64, ascending) and their common length.
+
+    ``box`` holds one ``(start, stop)`` per dimension. Trailing dimensions the
+    block covers whole join its run, so a block of whole rows is one run and a
+    column block of an ``(R, W)`` array is ``R`` runs ``W`` apart. Dask blocks and
+    CUDA strided launches use this to compute only their own elements.
+
+    Example:
+        >>> block_runs((4, 6), ((1, 3), (2, 5)))
+        (array([ 8, 14]), 3)
+        >>> block_runs((4, 6), ((1, 3), (0, 6)))
+        (array([6]), 12)
+    """
+    shape = tuple(int(s) for s in shape)
+    sizes = [int(b) - int(a) for a, b in box]
+    strides = [math.prod(shape[i + 1:]) for i in range(len(shape))]
+    d = len(shape) - 1
+    while d > 0 and sizes[d] == shape[d]:  # whole trailing dimensions extend the run
+        d -= 1
+    if d < 0:  # a 0-d array: one element
+        return np.zeros(1, np.int64), 1
+    length = sizes[d] * strides[d]
+    starts = np.array([int(box[d][0]) * strides[d]], np.int64)
+    for i in range(d - 1, -1, -1):  # outer dimensions enumerate the runs, in C order
+        outer = np.arange(int(box[i][0]), int(box[i][1]), dtype=np.int64) * strides[i]
+        starts = (outer[:, None] + starts[None, :]).reshape(-1)
+    return starts, length

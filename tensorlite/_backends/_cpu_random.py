@@ -26,7 +26,7 @@ from ..random import _quantized, philox
 from ..random import distributions as dist
 from . import _common
 
-__all__ = ["fill", "CHUNK"]
+__all__ = ["fill", "fill_block", "CHUNK"]
 
 CHUNK = 2**18
 """Default elements per chunk: big enough to amortize per-chunk overhead,
@@ -331,3 +331,94 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
                          out=out2d[r0:r1, j0:j1], index=index, workspace=_workspace())
 
     _run(job, tasks)
+
+
+def fill_block(kind, shape, box, dtype, seed, offset, *, chunk=CHUNK, **params):
+    """The block ``box`` (one ``(start, stop)`` per dimension) of the array that
+    ``fill(kind, shape, dtype, seed, offset, **params)`` would return, computed
+    from its own elements' words only (DESIGN §11).
+
+    The block is a set of runs of consecutive flat elements
+    (:func:`._common.block_runs`): a block of whole rows is one run, filled like
+    :func:`fill` from the word of its first element; narrower runs are drawn in
+    groups of about ``chunk`` elements by :func:`~tensorlite.random.philox.run_words`
+    and transformed together. ``bernoulli``'s ``p`` is a scalar or an array of the
+    block's shape; ``multinomial`` blocks hold whole rows of the output (``shape``
+    is ``(rows, num_samples)`` and ``probs`` the block's rows of weights).
+
+    Example:
+        >>> whole = fill("uniform", (3, 4), np.float32, seed=1, offset=8)
+        >>> part = fill_block("uniform", (3, 4), ((1, 3), (1, 3)), np.float32, 1, 8)
+        >>> bool((part == whole[1:3, 1:3]).all())
+        True
+    """
+    dtype = np.dtype(dtype)
+    block_shape = tuple(int(b) - int(a) for a, b in box)
+    out = np.empty(block_shape, dtype)
+    if out.size == 0:
+        return out
+    seed, offset = int(seed), int(offset)
+    if kind == "multinomial":
+        per_row = params["num_samples"] if params["replacement"] else params["probs"].shape[-1]
+        first = 2 * int(box[0][0]) * per_row  # the block's first row's first word (§4.3)
+        return fill(kind, block_shape, dtype, seed, offset + first, out=out, chunk=chunk, **params)
+    starts, length = _common.block_runs(shape, box)
+    runs = out.reshape(len(starts), length)
+    p = params.pop("p", None)
+    p_runs = None if p is None or np.ndim(p) == 0 else np.asarray(p).reshape(runs.shape)
+    word_params = {k: params[k] for k in ("low", "high") if kind == "randint"}
+
+    def first_word(a):  # of element a (even for normal: its pair's first word)
+        return offset + dist.words_needed(kind, a, dtype, **word_params)
+
+    if len(starts) == 1 or length >= chunk:
+        for r, a in enumerate(starts.tolist()):  # whole runs, each as fill() does it
+            p_r = p if p_runs is None else p_runs[r]
+            extra = {} if p is None else {"p": p_r}
+            if kind == "normal" and a % 2:  # its pair starts one element earlier
+                pair = fill(kind, (length + 1,), dtype, seed, first_word(a - 1), chunk=chunk,
+                            **params)
+                runs[r] = pair[1:]
+            else:
+                fill(kind, (length,), dtype, seed, first_word(a), out=runs[r], chunk=chunk,
+                     **params, **extra)
+        return out
+    step = max(1, chunk // length)
+
+    def job(r0):
+        r1 = min(r0 + step, len(starts))
+        a = starts[r0:r1]
+        if kind == "normal":
+            # Runs widened to whole pairs: start at the even element at or before each
+            # run, length even and one more than needed for runs that start odd.
+            wide = length + 1 + (length + 1) % 2
+            w = philox.run_words(seed, first_word(a - a % 2), dist.words_needed(kind, wide, dtype))
+            values = dist.normal(np, w.reshape(-1), w.shape[0] * wide, dtype,
+                                 params.get("mean", 0.0), params.get("std", 1.0))
+            values = values.reshape(-1, wide)
+            odd = (a % 2).astype(bool)
+            runs[r0:r1][~odd] = values[~odd, :length]
+            runs[r0:r1][odd] = values[odd, 1:length + 1]
+            return
+        w = philox.run_words(seed, first_word(a), dist.words_needed(kind, length, dtype,
+                                                                     **word_params))
+        p_rows = None if p is None else (p if p_runs is None else p_runs[r0:r1].reshape(-1))
+        _transform(kind, w.reshape(-1), runs[r0:r1].reshape(-1), params, p_rows)
+
+    _run(job, range(0, len(starts), step))
+    return out
+
+
+def _transform(kind, w, o, params, p):
+    """Words to values for the one-element-at-a-time kinds (``fill``'s recipes)."""
+    dtype = o.dtype
+    if kind == "uniform":
+        dist.uniform(np, w, dtype, params.get("low", 0.0), params.get("high", 1.0), out=o)
+    elif kind == "exponential":
+        dist.exponential(np, w, dtype, params.get("lambd", 1.0), out=o)
+    elif kind == "randint":
+        dist.randint(np, w, o.size, params["low"], params["high"], dtype, out=o)
+    elif kind == "bernoulli":
+        dist.bernoulli(np, w, p, out=o)
+    else:
+        raise ValueError(f"random fill: unknown kind {kind!r}")

@@ -392,20 +392,31 @@ def _check_state(seed, offset):
     return seed, offset
 
 
-def _launch(name, out, n, per_thread, params, block_size, max_blocks):
-    """Run kernel ``name`` over ``n`` elements, ``per_thread`` per Philox block."""
+def _launch(name, out, n, per_thread, params, block_size, max_blocks, runs=None):
+    """Run kernel ``name`` over ``n`` elements, ``per_thread`` per Philox block.
+
+    ``params`` starts with ``(seed, offset)``; the layout arguments go after them:
+    ``run_len == 0`` (a contiguous output), or with ``runs = (starts, run_len)``
+    (``starts`` a uint64 CuPy array) ``out`` is a strided block of a larger array.
+    """
     import cupy
 
     device_id = out.device.id
     block_size = int(block_size)
     if not 1 <= block_size <= 1024:
         raise ValueError(f"block_size must be in [1, 1024], got {block_size}")
-    groups = -(-n // per_thread)
+    if runs is None:
+        layout, items = (np.uint64(0), np.uint64(0)), -(-n // per_thread)
+    else:
+        starts, run_len = runs
+        # work items: each run's groups at any alignment (philox.cuh, run_strided_item)
+        layout, items = (starts, np.uint64(run_len)), (n // run_len) * (run_len // per_thread + 2)
     cap = _default_max_blocks(device_id) if max_blocks is None else int(max_blocks)
-    blocks = max(1, min(-(-groups // block_size), cap))
+    blocks = max(1, min(-(-items // block_size), cap))
+    params = tuple(params)
     with cupy.cuda.Device(device_id):
         kernel = _function(device_id, name)
-        kernel((blocks,), (block_size,), (out, np.uint64(n)) + tuple(params))
+        kernel((blocks,), (block_size,), (out, np.uint64(n)) + params[:2] + layout + params[2:])
 
 
 def _flat_output(out):
@@ -414,7 +425,7 @@ def _flat_output(out):
     return out.reshape(-1)
 
 
-def fill(kind, out, seed, offset, *, block_size=256, max_blocks=None, **params):
+def fill(kind, out, seed, offset, *, block_size=256, max_blocks=None, runs=None, **params):
     """Fill the C-contiguous CuPy array ``out`` from stream ``(seed, offset)``.
 
     Element ``i`` of ``out``'s flat order gets exactly the value DESIGN §4.3
@@ -437,7 +448,8 @@ def fill(kind, out, seed, offset, *, block_size=256, max_blocks=None, **params):
     Floating parameters are rounded to float32 for float16/bfloat16/float32
     outputs and to float64 for float64. ``block_size`` and ``max_blocks`` set
     the launch (default grid: enough blocks for one group per thread, capped
-    at 32 per SM); the values never depend on them.
+    at 32 per SM); the values never depend on them. ``runs = (starts, run_len)``
+    makes ``out`` a strided block of a larger array (see :func:`generate_block`).
 
     Returns ``out``.
     """
@@ -447,7 +459,7 @@ def fill(kind, out, seed, offset, *, block_size=256, max_blocks=None, **params):
     sfx = _suffix(out.dtype)
     is_f64 = sfx == "f64"
     cf = np.float64 if is_f64 else np.float32
-    launch = functools.partial(_launch, block_size=block_size, max_blocks=max_blocks)
+    launch = functools.partial(_launch, block_size=block_size, max_blocks=max_blocks, runs=runs)
     state = (np.uint64(seed), np.uint64(offset))
 
     def take(*names_defaults):
@@ -533,7 +545,7 @@ def quantized_prefix_sums(probs2d, xp):
 
 
 def multinomial(probs, num_samples, replacement, seed, offset, *, out=None,
-                block_size=256, max_blocks=None):
+                block_size=256, max_blocks=None, runs=None):
     """Sample category indices from each row of ``probs`` (a CuPy array).
 
     ``probs`` is 1-D ``(C,)`` or 2-D ``(rows, C)`` with finite, non-negative
@@ -566,11 +578,11 @@ def multinomial(probs, num_samples, replacement, seed, offset, *, out=None,
         result = out if direct else cupy.empty((rows, num_samples), dtype=cupy.int64)
         _launch("tl_multinomial_with_replacement", result, rows * num_samples, 2,
                 state + (prefix, np.uint64(categories), np.uint64(num_samples)),
-                block_size, max_blocks)
+                block_size, max_blocks, runs)
     else:
         keys = cupy.empty((rows, categories), dtype=cupy.float64)
         _launch("tl_multinomial_keys", keys, rows * categories, 2, state + (p2,),
-                block_size, max_blocks)
+                block_size, max_blocks, runs)
         result = cupy.argsort(keys, axis=1)[:, :num_samples]  # stable: ties by index
     if result is not out:
         out[...] = result.reshape(shape)
@@ -624,4 +636,41 @@ def generate(kind, shape, dtype, seed, offset, *, out=None, block_size=256, max_
         fill(kind, target, seed, offset, block_size=block_size, max_blocks=max_blocks, **params)
     if target is not out:
         out[...] = target
+    return out
+
+
+def generate_block(kind, shape, box, dtype, seed, offset, *, block_size=256, max_blocks=None,
+                   **params):
+    """The block ``box`` (a ``(start, stop)`` per dimension) of ``generate(kind, shape,
+    ...)``, in one launch that computes only the block's elements from the words of
+    their global indices (the strided layout of ``kernels/random.cu``).
+
+    ``bernoulli``'s ``p`` and ``multinomial``'s ``probs`` are the block's own (for
+    multinomial, ``shape`` is ``(rows, num_samples)`` and the block whole rows: its
+    words are one contiguous stretch, so the block is that stretch's sample range).
+    """
+    import cupy
+
+    from . import _common
+
+    dtype = np.dtype(dtype)
+    block_shape = tuple(int(b) - int(a) for a, b in box)
+    out = cupy.empty(block_shape, dtype=dtype)
+    if out.size == 0:
+        return out
+    starts, run_len = _common.block_runs(shape, box)
+    if kind == "multinomial":
+        # rows r0..r1 of the output are samples r0*n .. r1*n - 1 of the whole call; the
+        # keys (without replacement) are the weights' elements r0*C .. r1*C - 1.
+        n = params["num_samples"]
+        per_row = n if params["replacement"] else params["probs"].shape[-1]
+        r0 = int(box[0][0])
+        starts, run_len = np.array([r0 * per_row], np.int64), block_shape[0] * per_row
+    runs = (cupy.asarray(starts.astype(np.uint64)), int(run_len))  # host -> device copy
+    if kind == "multinomial":
+        multinomial(params["probs"], params["num_samples"], params["replacement"], seed, offset,
+                    out=out, block_size=block_size, max_blocks=max_blocks, runs=runs)
+    else:
+        fill(kind, out, seed, offset, block_size=block_size, max_blocks=max_blocks, runs=runs,
+             **params)
     return out

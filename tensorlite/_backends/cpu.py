@@ -73,5 +73,11 @@ class CPUBackend(_common.SingleDevice):
             out = None  # e.g. bernoulli_ with a p of another dtype: filled aside, then cast
         return _cpu_random.fill(kind, shape, np_dtype, seed, offset, out=out, **params)
 
+    def random_block(self, kind, shape, box, np_dtype, seed, offset, device=None, **params):
+        """The block ``box`` of ``random(kind, shape, ...)``, from its own words only."""
+        from . import _cpu_random
+
+        return _cpu_random.fill_block(kind, shape, box, np_dtype, seed, offset, **params)
+
 
 backend = CPUBackend()

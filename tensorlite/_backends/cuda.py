@@ -171,5 +171,14 @@ class CUDABackend:
         with _cupy().cuda.Device(device.index):
             return _cuda_random.generate(kind, shape, np_dtype, seed, offset, out=out, **params)
 
+    def random_block(self, kind, shape, box, np_dtype, seed, offset, device=None, **params):
+        """The block ``box`` of ``random(kind, shape, ...)``: one strided launch."""
+        from . import _cuda_random
+
+        if isinstance(params.get("probs"), _common.Weights):
+            params["probs"] = params["probs"].probs
+        with _cupy().cuda.Device(device.index):
+            return _cuda_random.generate_block(kind, shape, box, np_dtype, seed, offset, **params)
+
 
 backend = CUDABackend()

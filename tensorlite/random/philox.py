@@ -10,21 +10,24 @@ with the 128-bit counter as four little-endian 32-bit words
 ``curand()`` returns after ``curand_init(seed, 0, j, &state)`` with
 ``curandStatePhilox4_32_10_t``, so CPU and GPU draw the same words.
 
-Two implementations live here:
+Three functions give words:
 
 - :func:`philox4x32_10` / :func:`reference_words` — readable pure NumPy,
   the definition the tests trust;
-- :func:`words` — the same words at C speed from randomgen's ``Philox``.
+- :func:`words` — the same words at C speed from randomgen's ``Philox``;
+- :func:`run_words` — many equal-length runs of words at once (the rows of a
+  column block of a larger array), at C speed.
 
 Turning words into values is :mod:`tensorlite.random.distributions`' job.
 """
 
+import bisect
 import threading
 
 import numpy as np
 from randomgen import Philox
 
-__all__ = ["philox4x32_10", "reference_words", "words"]
+__all__ = ["philox4x32_10", "reference_words", "words", "run_words"]
 
 # Random123's constants: round multipliers and the Weyl key increments
 # (the golden ratio and sqrt(3) - 1, scaled to 32 bits).
@@ -171,3 +174,83 @@ def _generator_at(seed, start):
     generator = np.random.Generator(bit_gen)
     generator.integers(0, 2**32, size=start % 4, dtype=np.uint32)  # discard the block's first
     return generator
+
+
+# Below this gap (in words) run_words draws through a gap rather than jump over it:
+# randomgen's advance() costs about as much as drawing ~1000 words.
+_SKIP_WORDS = 1024
+# At most this many words are drawn at once (scratch stays a few MiB).
+_SPAN_WORDS = 2**20
+
+
+def run_words(seed, starts, count):
+    """Return ``W(seed, s) … W(seed, s + count - 1)`` for each ``s`` in ``starts``.
+
+    ``starts`` are ascending word indices (a NumPy integer array or a list; runs
+    may overlap); the result is a ``uint32`` array of shape
+    ``(len(starts), count)`` equal to ``[words(seed, s, count) for s in starts]``.
+    One randomgen generator walks the runs in order: it draws straight through
+    gaps shorter than about a thousand words (keeping only the runs) and jumps
+    over longer ones with ``advance``, so a narrow column block of a wide array
+    costs a few microseconds per row on top of its own words.
+
+    Example:
+        >>> w = run_words(7, [3, 20, 41], 5)
+        >>> bool((w[2] == reference_words(7, 41, 5)).all())
+        True
+    """
+    seed, count = int(seed), int(count)
+    starts = np.asarray(starts, dtype=np.int64).reshape(-1)
+    runs = starts.shape[0]
+    out = np.empty((runs, count), np.uint32)
+    if runs == 0 or count == 0:
+        return out
+    _check(seed, int(starts[0]), int(starts[-1]) - int(starts[0]) + count)
+    _check(seed, int(starts[-1]), count)
+    if runs > 1 and not bool((np.diff(starts) >= 0).all()):
+        raise ValueError("run_words: starts must be ascending")
+    # Runs r..j-1 share one draw when every gap between them is short and the
+    # whole stretch is bounded; the group boundaries come from one vectorized pass.
+    gaps = starts[1:] - starts[:-1] - count
+    cut = np.flatnonzero(gaps > _SKIP_WORDS) + 1
+    bounds = [0] + cut.tolist() + [runs]
+    first = int(starts[0])
+    bit_gen = Philox(number=4, width=32, key=seed, counter=(first // 4 - 1) % 2**128)
+    generator = np.random.Generator(bit_gen)
+    position = first - first % 4  # the next word bit_gen yields, after discarding below
+    starts_list = starts.tolist()
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        while a < b:
+            lo = starts_list[a]
+            if lo - position > _SKIP_WORDS:
+                bit_gen.advance(lo - position)
+            elif lo > position:
+                _draw(bit_gen, generator, lo - position)  # discarded
+            if b - a == 1:  # a lone run (a gap on either side): draw it alone
+                out[a] = _draw(bit_gen, generator, count)
+                position, a = lo + count, a + 1
+                continue
+            # as many runs as fit in one bounded draw (at least one)
+            j = a + max(1, bisect.bisect_right(starts_list, lo + max(_SPAN_WORDS, count) - count,
+                                               a, b) - a)
+            hi = starts_list[j - 1] + count
+            span = _draw(bit_gen, generator, hi - lo)
+            rel = starts[a:j] - lo
+            step = int(rel[1]) if j - a > 1 else count
+            if bool((rel == step * np.arange(j - a)).all()):
+                # equally spaced rows: a strided view of the span, no index array
+                out[a:j] = np.lib.stride_tricks.as_strided(
+                    span, (j - a, count), (step * span.itemsize, span.itemsize))
+            else:
+                out[a:j] = span[rel[:, None] + np.arange(count)]
+            position, a = hi, j
+    return out
+
+
+def _draw(bit_gen, generator, count):
+    """The next ``count`` words. ``random_raw`` (one word per uint64) has the lower
+    call cost, ``integers(..., uint32)`` the lower cost per word; both read the
+    same bit generator in order."""
+    if count <= 4096:
+        return bit_gen.random_raw(count).astype(np.uint32)
+    return generator.integers(0, 2**32, size=count, dtype=np.uint32)
