@@ -76,7 +76,7 @@ import numbers
 
 import numpy as np
 
-from . import _backends, _creation, _dtype
+from . import _backends, _creation, _dtype, _validation
 from ._tensor import Tensor, _sizes
 from .random import distributions as _dist
 from .random import generator as _generator
@@ -282,7 +282,7 @@ def randint(low=0, high=None, size=None, *, chunks="auto", generator=None, dtype
     t = _meta_tensor(_sampling.randint, low, high, size, generator=_scratch(), dtype=dtype)
     if size is None:
         low, high = 0, low
-    low, high = _sampling._int_range(low, high, t.dtype, "randint")
+    low, high = _validation.random_range(low, high, t.dtype, "randint")
     return _random("randint", "randint", tuple(t.shape), t.dtype, dev, backend, generator,
                    chunks, {"low": low, "high": high})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import dataclasses
 from typing import Any
 
