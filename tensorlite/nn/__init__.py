@@ -18,11 +18,11 @@ Sequential(
 )
 """
 
-from . import functional, init
+from . import functional, init, utils
 from .modules import (GELU, Conv2d, Dropout, Embedding, Identity, LayerNorm, LeakyReLU, Linear,
                       Module, ReLU, Sequential, Sigmoid, Tanh)
 from .parameter import Parameter
 
 __all__ = ["Parameter", "Module", "Sequential", "Identity", "Linear", "Conv2d", "Embedding",
            "LayerNorm", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "Dropout", "init",
-           "functional"]
+           "functional", "utils"]

@@ -48,6 +48,8 @@ class Conv2d(Module):
         bias: whether to add a learnable bias (default ``True``)
         padding_mode: only ``"zeros"`` is implemented
         device, dtype: where and how to allocate the parameters
+        generator: the generator the initialization draws from (weight, then bias);
+            default: the device's default generator
 
     Example:
         >>> import tensorlite as tl
@@ -59,7 +61,8 @@ class Conv2d(Module):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None):
+                 groups=1, bias=True, padding_mode="zeros", device=None, dtype=None,
+                 generator=None):
         super().__init__()
         if isinstance(groups, bool) or not isinstance(groups, (numbers.Integral, np.integer)) \
                 or groups <= 0:
@@ -102,10 +105,10 @@ class Conv2d(Module):
             self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
-        self.reset_parameters()
+        self.reset_parameters(generator=generator)
 
-    def reset_parameters(self):
-        default_init(self.weight, self.bias)  # the same scheme as Linear
+    def reset_parameters(self, generator=None):
+        default_init(self.weight, self.bias, generator)  # the same scheme as Linear
 
     def forward(self, input):  # noqa: A002
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,

@@ -28,7 +28,7 @@ class Identity(Module):
         return input
 
 
-def default_init(weight, bias):
+def default_init(weight, bias, generator=None):
     """PyTorch's ``reset_parameters`` for Linear and Conv layers.
 
     ``kaiming_uniform_`` with ``a = sqrt(5)`` gives ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``
@@ -36,11 +36,11 @@ def default_init(weight, bias):
     bound. PyTorch keeps this for backward compatibility; so do we, so models start
     where PyTorch's do.
     """
-    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    init.kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
     if bias is not None:
         fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-        init.uniform_(bias, -bound, bound)
+        init.uniform_(bias, -bound, bound, generator=generator)
 
 
 class Linear(Module):
@@ -57,6 +57,8 @@ class Linear(Module):
         out_features: size of each output sample
         bias: if ``False``, the layer has no additive bias (default ``True``)
         device, dtype: where and how to allocate the parameters
+        generator: the generator the initialization draws from (weight, then bias);
+            default: the device's default generator
 
     Example:
         >>> import tensorlite as tl
@@ -67,7 +69,8 @@ class Linear(Module):
         (tensorlite.Size([64, 128]), tensorlite.Size([2, 64]))
     """
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None,
+                 generator=None):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
@@ -77,10 +80,10 @@ class Linear(Module):
             self.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
         else:
             self.register_parameter("bias", None)
-        self.reset_parameters()
+        self.reset_parameters(generator=generator)
 
-    def reset_parameters(self):
-        default_init(self.weight, self.bias)
+    def reset_parameters(self, generator=None):
+        default_init(self.weight, self.bias, generator)
 
     def forward(self, input):  # noqa: A002
         return F.linear(input, self.weight, self.bias)

@@ -58,7 +58,7 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self, generator=None):  # draws nothing; accepted like the others
         if self.elementwise_affine:
             init.ones_(self.weight)
             if self.bias is not None:

@@ -30,6 +30,7 @@ class Embedding(Module):
         _weight: an initial weight tensor of the right shape (no initialization)
         _freeze: if true, the weight does not require grad
         device, dtype: where and how to allocate the weight
+        generator: the generator ``N(0, 1)`` draws from (default: the device's)
 
     Example:
         >>> import tensorlite as tl
@@ -42,7 +43,7 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
-                 _freeze=False, device=None, dtype=None):
+                 _freeze=False, device=None, dtype=None, generator=None):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
@@ -63,15 +64,15 @@ class Embedding(Module):
             self.weight = Parameter(_creation.empty((num_embeddings, embedding_dim),
                                                     device=device, dtype=dtype),
                                     requires_grad=not _freeze)
-            self.reset_parameters()
+            self.reset_parameters(generator=generator)
         else:
             if list(_weight.shape) != [num_embeddings, embedding_dim]:
                 raise ValueError("Shape of weight does not match num_embeddings and "
                                  "embedding_dim")
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 
-    def reset_parameters(self):
-        init.normal_(self.weight)
+    def reset_parameters(self, generator=None):
+        init.normal_(self.weight, generator=generator)
         self._fill_padding_idx_with_zero()
 
     def _fill_padding_idx_with_zero(self):
