@@ -257,6 +257,8 @@ def written(tensor, key, op, value=None, source=None, args=None):
     (a scalar makes a fill), ``source`` the tensor ``copy_`` read, ``args`` the
     ``(args, kwargs)`` of an arithmetic method."""
     step = None
+    if _same_view(value, tensor._data, key):
+        return  # ``w[k] += 1`` writes the view back into itself: nothing more to replay
     if op in _SCALAR_METHODS and args is not None:
         pos, kw = args
         if all(isinstance(v, _PYTHON_SCALARS) for v in (*pos, *kw.values())):
@@ -268,6 +270,17 @@ def written(tensor, key, op, value=None, source=None, args=None):
             isinstance(value, np.ndarray) and value.ndim == 0 and type(value) is np.ndarray):
         step = Fill(op, value[()] if isinstance(value, np.ndarray) else value)
     record(tensor._data, step, key, op)
+
+
+def _same_view(value, array, key):
+    """Whether ``value`` is the view ``array[key]`` of the same recipe."""
+    if not isinstance(value, np.ndarray) or _locate(value)[0] is None:
+        return False
+    root, keys = _locate(array)
+    if keys is None or not _is_basic(key):
+        return False
+    target = keys if key is Ellipsis else keys + (key,)
+    return _locate(value) == (root, target)
 
 
 def whole_call(fn):
