@@ -62,6 +62,7 @@ def _draw(kind, shape, dtype, dev, generator, fn, words_n=None, out=None, **para
     target, fill_shape, fill_dtype = out, shape, dtype
     if dtype.is_complex:
         fill_dtype = dtype.to_real()
+        fill_shape = (2 * math.prod(shape),)  # meta too: the same words as a real device
         if backend.has_data:
             if not out.flags.c_contiguous:
                 target = backend.empty(shape, dtype._np, dev, fn)
