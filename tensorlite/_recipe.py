@@ -218,7 +218,10 @@ def record(array, step, key=Ellipsis, op=None):
     if step is None or keys is None or not _is_basic(key):
         recipe.unknown = recipe.unknown or (op or step.op)
         return
-    recipe.steps.append((keys if key is Ellipsis else keys + (key,), step))
+    keys = keys if key is Ellipsis else keys + (key,)
+    if keys == () and not isinstance(step, Scalar):
+        recipe.steps.clear()  # every element is overwritten: earlier steps need no replay
+    recipe.steps.append((keys, step))
 
 
 def link_view(parent, child, key=None):
@@ -300,14 +303,13 @@ def whole_call(fn):
             return fn(*args, **kwargs)
         root, keys = _locate(tensor._data)
         recipe = None if root is None else root._recipe
-        mark = None if recipe is None else (len(recipe.steps), recipe.unknown)
+        saved = None if recipe is None else (list(recipe.steps), recipe.unknown)
         bound = signature.bind(*args, **kwargs)
         state = _generator_state(bound.arguments.get("generator"), tensor) if takes_generator \
             else (None, 0)
         result = fn(*args, **kwargs)
         if recipe is not None:
-            del recipe.steps[mark[0]:]  # what the call did, step by step, becomes one step
-            recipe.unknown = mark[1]
+            recipe.steps[:], recipe.unknown = saved  # what the call did becomes one step
             rest = {k: v for k, v in bound.arguments.items() if k not in ("tensor", "generator")}
             record(tensor._data, Call(fn.__name__, wrapper, tuple(rest.items()), *state))
         return result
