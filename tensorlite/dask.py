@@ -545,8 +545,10 @@ def materialize(module_or_tensor, chunks="auto", device=None):
     Args:
         module_or_tensor: a ``tl.nn.Module`` or a meta ``Tensor``
         chunks: Dask's forms (``"auto"``, an int, a tuple, explicit block sizes),
-            applied to every tensor, or a dict from ``state_dict`` keys to such
-            chunks (missing keys: ``"auto"``)
+            applied to every tensor (a tuple longer than a tensor's dimensions
+            gives it its trailing entries: ``(512, 512)`` chunks biases by 512),
+            or a dict from ``state_dict`` keys to such chunks (missing keys:
+            ``"auto"``)
         device: ``"cpu"`` (NumPy blocks, the default) or ``"cuda"`` (CuPy blocks)
 
     >>> import tensorlite as tl
@@ -574,6 +576,8 @@ def materialize(module_or_tensor, chunks="auto", device=None):
     for name, t in state.items():  # every recipe is checked before the dict is returned
         if id(t) not in done:
             these = chunks.get(name, "auto") if isinstance(chunks, dict) else chunks
+            if isinstance(these, tuple) and len(these) > t.ndim:  # (rows, cols) for biases too
+                these = these[len(these) - t.ndim:]
             if t.is_meta:
                 done[id(t)] = _materialized(t, repr(name), these, dev, backend)
             else:
