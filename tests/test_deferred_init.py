@@ -6,7 +6,6 @@ materialized values must be bit-identical on cpu (within ``assert_close``'s
 defaults for normal-based values on cuda, DESIGN §4.4).
 """
 
-import math
 import time
 import tracemalloc
 
@@ -15,6 +14,7 @@ import pytest
 
 import tensorlite as tl
 import tensorlite.nn as nn
+from benchmarks.cases_deferred import gpt
 from tensorlite import _recipe
 from tensorlite.random.generator import default_for
 
@@ -360,30 +360,11 @@ def test_dask_orthogonal_is_one_task():
 
 
 # ---- scale -------------------------------------------------------------------------------------
-class GPT(nn.Module):
-    """GPT-2's layout, layers as Sequentials (no forward: only the parameters matter)."""
-
-    def __init__(self, vocab, context, dim, layers, device=None):
-        super().__init__()
-        self.tok = nn.Embedding(vocab, dim, device=device)
-        self.pos = nn.Embedding(context, dim, device=device)
-        self.blocks = nn.Sequential(*[nn.Sequential(
-            nn.LayerNorm(dim, device=device), nn.Linear(dim, 3 * dim, device=device),
-            nn.Linear(dim, dim, device=device), nn.LayerNorm(dim, device=device),
-            nn.Linear(dim, 4 * dim, device=device), nn.GELU(),
-            nn.Linear(4 * dim, dim, device=device)) for _ in range(layers)])
-        self.norm = nn.LayerNorm(dim, device=device)
-        self.head = nn.Linear(dim, vocab, bias=False, device=device)
-        self.head.weight = self.tok.weight
-        for block in self.blocks:
-            block[2].weight.data.mul_(1 / math.sqrt(2 * layers))
-
-
 def test_a_billion_parameters_on_meta_in_under_100_mb():
     tracemalloc.start()
     try:
         start = time.perf_counter()
-        model = GPT(50304, 1024, 2048, 20, device="meta")
+        model = gpt(tl, 50304, 1024, 2048, 20, device="meta")  # GPT-2's layout and init
         elapsed = time.perf_counter() - start
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -392,5 +373,5 @@ def test_a_billion_parameters_on_meta_in_under_100_mb():
     assert count > 1.0e9
     assert peak < 100 * 2**20, peak
     assert elapsed < 30  # a sanity bound only (speed is measured in benchmarks/)
-    layer = nn.utils.materialize(model.blocks[0][2])  # one layer, alone
-    assert layer.weight.device.type == "cpu" and model.blocks[1][2].weight.is_meta
+    layer = nn.utils.materialize(model[2][2])  # one layer, alone
+    assert layer.weight.device.type == "cpu" and model[3][2].weight.is_meta
