@@ -36,6 +36,7 @@ class Case:
     inner: int = 1  # calls per timed repetition (for microsecond-scale calls)
     device: str = "cpu"
     note: str = ""
+    ref: str = "torch"  # the library the target ratio divides by
 
 
 @dataclass

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import _memory, _report, _system, cases, cases_autograd, cases_checkpoint
+from . import _memory, _report, _system, cases, cases_autograd, cases_checkpoint, cases_deferred
 from ._timing import measure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -67,6 +67,7 @@ def main(argv=None):
     gpu = cp is not None and tl.cuda.is_available()
     selected = (cases.cpu_cases(sizes) + cases_autograd.cpu_cases(sizes)
                 + cases_checkpoint.cpu_cases(sizes)
+                + cases_deferred.cpu_cases(sizes)
                 + (cases.gpu_cases(sizes, cp) if gpu else []))
     if args.only:
         selected = [c for c in selected if args.only in c.name]
@@ -137,7 +138,7 @@ class Report:
         checks = []
         for r in self.results:
             if r.case.target is not None:
-                checks.append((r.case.name, r.ratio("tensorlite", "torch"), r.case.target))
+                checks.append((r.case.name, r.ratio("tensorlite", r.case.ref), r.case.target))
         for name, target, fractions in self.measured:
             if target is not None:
                 checks.append((f"scratch of {name}", fractions.get("tensorlite"), target))

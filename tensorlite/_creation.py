@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from . import _backends, _device, _dtype, _validation
+from . import _backends, _device, _dtype, _recipe, _validation
 from ._tensor import Tensor, _wrap
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones",
@@ -187,6 +187,8 @@ def _fill(size, value, dtype, device, requires_grad, fn):
         value = _validation.scalar_to(value, dtype._np, fn)  # overflow: before allocating
     data = backend.full(shape, value, dtype._np, dev, fn) if value is not None else \
         backend.empty(shape, dtype._np, dev, fn)
+    if not backend.has_data:  # meta: remember the values for materialize (DESIGN §12)
+        _recipe.start(data, None if value is None else _recipe.Fill(fn, value))
     return _finish(data, dev, dtype, requires_grad, fn)
 
 

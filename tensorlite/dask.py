@@ -46,7 +46,9 @@ Functions (PyTorch's arguments, plus ``chunks=``): ``rand``, ``randn``,
 ``.exponential_(lambd)``), ``bernoulli`` (a Dask array of probabilities, or a
 float ``p`` and a Dask array giving shape, dtype and chunks), ``multinomial`` (a
 Dask array of weights; each block holds whole rows, rechunked if needed),
-``zeros``, ``ones``, ``full``, ``empty``, ``arange``, ``linspace``, ``eye``.
+``zeros``, ``ones``, ``full``, ``empty``, ``arange``, ``linspace``, ``eye``;
+and ``materialize`` (a model or tensor built on ``meta``, as Dask arrays equal to
+eager construction: DESIGN §12).
 ``chunks`` takes Dask's forms (``"auto"``, an int, a tuple, explicit block
 sizes; ``-1`` or ``None`` for a whole dimension); zero or negative block sizes
 raise ``ValueError``. ``device="cpu"`` gives NumPy blocks, ``device="cuda"``
@@ -83,7 +85,8 @@ from .random import generator as _generator
 from .random import sampling as _sampling
 
 __all__ = ["rand", "randn", "randint", "normal", "uniform", "exponential", "bernoulli",
-           "multinomial", "zeros", "ones", "full", "empty", "arange", "linspace", "eye"]
+           "multinomial", "zeros", "ones", "full", "empty", "arange", "linspace", "eye",
+           "materialize"]
 
 INSTALL_HINT = "pip install 'tensorlite[dask]'"
 
@@ -471,3 +474,115 @@ def eye(n, m=None, *, chunks="auto", dtype=None, device=None):
     dev, backend = _device(device, "eye")
     t = _meta_tensor(_creation.eye, n, m, dtype=dtype)
     return _constant("eye", "eye", (), t, dev, backend, chunks)
+
+
+# ---- deferred initialization (DESIGN §12) -------------------------------------------------------
+def _recipe_block_task(spec, box):
+    shape, dtype_name, steps, device_name = spec
+    from . import _recipe
+
+    return _recipe.replay_block(shape, _dtype.to_dtype(dtype_name), steps, box, device_name)
+
+
+def _recipe_whole_task(spec):
+    shape, dtype_name, steps, device_name = spec
+    from . import _recipe
+
+    return _recipe.replay(shape, _dtype.to_dtype(dtype_name), steps, device_name)._data
+
+
+def _slice_task(whole, box):
+    return whole[tuple(slice(a, b) for a, b in box)]
+
+
+def _materialized(t, name, chunks, dev, backend):
+    """One meta tensor as a Dask array (its recipe checked now, replayed per block)."""
+    from . import _recipe
+
+    da, HighLevelGraph = _dask("materialize")
+    shape, keys, steps = _recipe.plan(t, name)
+    if keys:
+        raise RuntimeError(f"tensorlite.dask.materialize(): {name} is a view of another meta "
+                           f"tensor; materialize its base instead")
+    chunks = _chunks(chunks, shape, t.dtype._np, "materialize", da)
+    spec = (shape, t.dtype.name, steps, str(dev))
+    if _recipe.blockwise(t.dtype, steps):
+        return _array("materialize", _recipe_block_task, spec, chunks, t.dtype._np, backend,
+                      (id(steps),))
+    # a step that needs the whole tensor (orthogonal_'s QR, sparse_, dirac_, randperm,
+    # complex draws): one task computes it, each block is a slice of that task's result
+    from dask.base import tokenize
+
+    whole = f"tensorlite-materialize-whole-{tokenize(spec, id(steps))}"
+    name_ = f"tensorlite-materialize-{tokenize(spec, chunks, id(steps))}"
+    graph = {whole: (_recipe_whole_task, spec)}
+    for index, box in _boxes(chunks):
+        graph[(name_,) + index] = (_slice_task, whole, box)
+    meta = backend.xp.empty((0,) * len(chunks), dtype=t.dtype._np)
+    return da.Array(HighLevelGraph.from_collections(name_, graph, dependencies=[]), name_,
+                    chunks, meta=meta)
+
+
+def materialize(module_or_tensor, chunks="auto", device=None):
+    """A model (or tensor) built on ``meta`` as Dask arrays equal to eager construction.
+
+    For a module, returns a dict keyed like its ``state_dict()`` (tied parameters
+    share one array); for a meta tensor, one array. Each element equals what
+    ``tl.nn.utils.materialize(..., device)`` gives it -- the values eager
+    construction with the same seeds would have given -- for every chunking.
+    Blocks compute only their own elements (fills, random draws and the
+    uniform/normal-based initializers, ``trunc_normal_``, ``eye_``, scalar
+    arithmetic and copies are all elementwise), so a model larger than memory can
+    be written block by block. Tensors whose recipe needs the whole tensor --
+    ``orthogonal_`` (a QR of the whole matrix), ``sparse_`` (per-column
+    permutations), ``dirac_``, ``randperm`` and complex draws -- are computed
+    whole, once, by one task, and their blocks are slices of it.
+
+    Recipes are checked at call time: a tensor that cannot be reproduced raises
+    ``RuntimeError`` naming it and the operation (``tl.nn.utils.materialize``'s
+    error). Parameters and buffers that are not on meta are wrapped as they are.
+
+    Args:
+        module_or_tensor: a ``tl.nn.Module`` or a meta ``Tensor``
+        chunks: Dask's forms (``"auto"``, an int, a tuple, explicit block sizes),
+            applied to every tensor (a tuple longer than a tensor's dimensions
+            gives it its trailing entries: ``(512, 512)`` chunks biases by 512),
+            or a dict from ``state_dict`` keys to such chunks (missing keys:
+            ``"auto"``)
+        device: ``"cpu"`` (NumPy blocks, the default) or ``"cuda"`` (CuPy blocks)
+
+    >>> import tensorlite as tl
+    >>> _ = tl.manual_seed(0)
+    >>> layer = tl.nn.Linear(6, 4, device="meta")
+    >>> state = tl.dask.materialize(layer, chunks=2)
+    >>> _ = tl.manual_seed(0)
+    >>> bool((state["weight"].compute() == tl.nn.Linear(6, 4).weight.detach().numpy()).all())
+    True
+    """
+    from .nn.modules.module import Module
+
+    dev, backend = _device(device, "materialize")
+    if isinstance(module_or_tensor, Tensor):
+        if not module_or_tensor.is_meta:
+            raise ValueError(f"tensorlite.dask.materialize(): expected a meta tensor, got one "
+                             f"on {module_or_tensor.device}")
+        return _materialized(module_or_tensor, "the tensor", chunks, dev, backend)
+    if not isinstance(module_or_tensor, Module):
+        raise TypeError(f"tensorlite.dask.materialize(): expected a tensorlite.nn.Module or "
+                        f"Tensor, got {type(module_or_tensor).__name__}")
+    da, _ = _dask("materialize")
+    state = module_or_tensor.state_dict(keep_vars=True)
+    arrays, done = {}, {}
+    for name, t in state.items():  # every recipe is checked before the dict is returned
+        if id(t) not in done:
+            these = chunks.get(name, "auto") if isinstance(chunks, dict) else chunks
+            if isinstance(these, tuple) and len(these) > t.ndim:  # (rows, cols) for biases too
+                these = these[len(these) - t.ndim:]
+            if t.is_meta:
+                done[id(t)] = _materialized(t, repr(name), these, dev, backend)
+            else:
+                data = t.detach().to(dev)._data
+                done[id(t)] = da.from_array(data, chunks=_chunks(these, data.shape, data.dtype,
+                                                                 "materialize", da))
+        arrays[name] = done[id(t)]
+    return arrays

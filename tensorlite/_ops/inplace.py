@@ -20,7 +20,7 @@
 
 from __future__ import annotations
 
-from .. import _dtype, _validation
+from .. import _dtype, _recipe, _validation
 from .._tensor import _TYPE_NAMES, Tensor, _wrap
 from ..autograd import grad_mode
 from ..autograd.graph import needs_grad, record
@@ -39,13 +39,16 @@ def check_writable(tensor):
                            "in-place operation.")
 
 
-def write(tensor, key, value):
+def write(tensor, key, value, op="__setitem__", source=None):
     """``tensor[key] = value`` on the backend, after the leaf and overlap rules; bumps the
-    version."""
+    version. On ``meta`` the write goes into the tensor's recipe (``op`` names it;
+    ``source`` is the tensor ``copy_`` reads)."""
     _validation.no_overlap(tensor)
     check_writable(tensor)
     tensor._backend.assign(tensor._data, key, value)
     bump(tensor)
+    if not tensor._backend.has_data:
+        _recipe.written(tensor, key, op, value=value, source=source)
     return tensor
 
 
@@ -71,8 +74,9 @@ def _check_cast(tensor, result, name):
                            f"{_TYPE_NAMES[tensor._dtype.name].removesuffix('Tensor')}")
 
 
-def assign_result(tensor, result, name="inplace"):
-    """Make ``result`` (same shape) the new contents of ``tensor``, recording it."""
+def assign_result(tensor, result, name="inplace", args=None):
+    """Make ``result`` (same shape) the new contents of ``tensor``, recording it (on
+    ``meta``: in its recipe; ``args`` are the ``(args, kwargs)`` of the method ``name``)."""
     _check_cast(tensor, result, name)
     check_writable(tensor)
     data = result._data
@@ -83,6 +87,8 @@ def assign_result(tensor, result, name="inplace"):
                            f"broadcast shape {list(result.shape)}")
     tensor._backend.assign(tensor._data, Ellipsis, data)
     bump(tensor)
+    if not tensor._backend.has_data:
+        _recipe.written(tensor, Ellipsis, name, args=args)
     if result.requires_grad and grad_mode._mode.enabled:
         if tensor._base is None:
             tensor.requires_grad = True
@@ -133,7 +139,7 @@ def method(fn, name, reads_self=False):
         if result.shape != self.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
                                f"broadcast shape {list(result.shape)}")
-        return assign_result(self, result, name)
+        return assign_result(self, result, name, (args, kwargs))
 
     inplace_method.__name__ = inplace_method.__qualname__ = name
     return inplace_method

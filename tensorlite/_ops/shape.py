@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from .. import _backends, _dtype, _validation
+from .. import _backends, _dtype, _recipe, _validation
 from .._backends import _common
 from .._tensor import (Size, Tensor, _dim, _is_scalar, _operand, _shape_arg, _transfer, _wrap,
                        common_device)
@@ -29,11 +29,14 @@ from . import inplace
 
 
 # ---- views -------------------------------------------------------------------------------
-def make_view(tensor, fn, node, backward, is_view=True):
-    """Apply ``fn(xp, array)``; the result shares ``tensor``'s storage when ``is_view``."""
+def make_view(tensor, fn, node, backward, is_view=True, key=None):
+    """Apply ``fn(xp, array)``; the result shares ``tensor``'s storage when ``is_view``
+    (``key``: the basic index that made it, which meta recipes can replay)."""
     backend = tensor._backend
     with backend.context(tensor._device):
         data = fn(backend.xp, tensor._data)
+    if is_view and not backend.has_data:
+        _recipe.link_view(tensor._data, data, key)
     out = _wrap(data, tensor._device, tensor._dtype)
     if is_view:
         out._vbox = tensor._version_counter()
@@ -220,7 +223,7 @@ def getitem(self, key):
             backend.assign(out, key, g)
             return out
 
-        return make_view(self, lambda xp, x: x[key], node, backward)
+        return make_view(self, lambda xp, x: x[key], node, backward, key=key)
 
     def backward(xp, g):  # repeated indices add up
         out = xp.zeros(shape, np_dtype)
@@ -318,7 +321,8 @@ def copy_(self, src, non_blocking=False):
         return inplace.assign_result(self, moved.expand(self.shape), "copy_")
     data = src._data if src._device == self._device else _transfer(
         src._data, src._device, self._device, src._dtype._np)
-    return inplace.write(self, Ellipsis, self._backend.astype(data, self._dtype._np))
+    return inplace.write(self, Ellipsis, self._backend.astype(data, self._dtype._np), "copy_",
+                         source=src)
 
 
 def fill_(self, value):
@@ -332,7 +336,7 @@ def fill_(self, value):
         value = value.item()
     inplace.check_writable(self)
     value = _validation.scalar_to(value, self._dtype._np, "fill_")  # overflow, NaN into ints
-    inplace.write(self, Ellipsis, _operand(value, self._device, self._dtype._np))
+    inplace.write(self, Ellipsis, _operand(value, self._device, self._dtype._np), "fill_")
     if self._grad_fn is not None and needs_grad(self):
         record("FillBackward0", (), self, lambda grads: ())  # old values get no gradient
     return self

@@ -33,7 +33,7 @@ import warnings
 import numpy as np
 
 from ..autograd import grad_mode as _autograd
-from .. import _dtype, _validation
+from .. import _dtype, _recipe, _validation
 from .._creation import empty, eye as _eye
 from .._creation import tensor as as_tensor
 from .._math import erfinv
@@ -188,6 +188,7 @@ def _norm_cdf(x):
     return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
 
+@_recipe.whole_call
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     r"""Fill the tensor with values drawn from a truncated normal distribution.
 
@@ -225,38 +226,66 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """
     fn = "trunc_normal_"
     _check_tensor(tensor, fn)
+    mean, std, a, b, low, high, work = _trunc_normal_args(tensor.dtype, mean, std, a, b)
+    if mean < a - 2 * std or mean > b + 2 * std:
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=3)
+    if tensor.numel() == 0:
+        return tensor
+    with _autograd.no_grad():
+        u = tensor if tensor.dtype is work else empty(tensor.shape, dtype=work,
+                                                      device=tensor.device)
+        u.uniform_(low, high, generator=generator)
+        if not tensor._backend.has_data:
+            return tensor  # meta: the words are reserved; the recipe replays the call
+        x = _trunc_normal_values(tensor._backend, tensor.device, u._data, mean, std, a, b)
+        tensor.copy_(_wrap(x, tensor.device, None))
+    return tensor
+
+
+def _trunc_normal_args(dtype, mean, std, a, b):
+    """Checked arguments, the uniform range ``[2 Phi(alpha) - 1, 2 Phi(beta) - 1)`` and the
+    working dtype of ``trunc_normal_``."""
+    fn = "trunc_normal_"
     mean, std = _check_number(mean, "mean", fn), _check_number(std, "std", fn)
     a, b = _check_number(a, "a", fn), _check_number(b, "b", fn)
     if not std > 0 or not math.isfinite(std):
         raise ValueError(f"{fn}(): std must be positive and finite, got {std}")
     if not a < b:
         raise ValueError(f"{fn}(): expected a < b, got a={a} and b={b}")
-    if not tensor.dtype.is_floating_point:
-        raise RuntimeError(f"{fn}(): expected a floating-point tensor, got {tensor.dtype}")
-    if mean < a - 2 * std or mean > b + 2 * std:
-        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
-                      "The distribution of values may be incorrect.", stacklevel=2)
-    if tensor.numel() == 0 or not tensor._backend.has_data:
-        return tensor
+    if not dtype.is_floating_point:
+        raise RuntimeError(f"{fn}(): expected a floating-point tensor, got {dtype}")
     low = 2 * _norm_cdf((a - mean) / std) - 1
     high = 2 * _norm_cdf((b - mean) / std) - 1
     # Half types draw float32 uniforms: the same one word per element, but 24-bit
     # instead of 11- or 8-bit uniforms, which would quantize erfinv's input coarsely.
-    work = _dtype.float64 if tensor.dtype is _dtype.float64 else _dtype.float32
-    with _autograd.no_grad():
-        u = tensor if tensor.dtype is work else empty(tensor.shape, dtype=work,
-                                                      device=tensor.device)
-        u.uniform_(low, high, generator=generator)
+    work = _dtype.float64 if dtype is _dtype.float64 else _dtype.float32
+    return mean, std, a, b, low, high, work
+
+
+def _trunc_normal_values(backend, device, u, mean, std, a, b):
+    """``clamp(mean + std sqrt(2) erfinv(u), a, b)`` of the uniforms ``u``, in their
+    precision (elementwise: any block of ``u`` gives that block of the result)."""
+    scalar = u.dtype.type
+    with backend.context(device):
         # erfinv in float32 (float64 for float64), the affine map, and a clamp that
         # catches rounding just past a or b; then one rounding to the tensor's dtype.
-        backend, scalar = tensor._backend, work._np.type
-        with backend.context(tensor.device):
-            x = erfinv(backend.xp, u._data)
-            x *= scalar(std * math.sqrt(2.0))
-            x += scalar(mean)
-            backend.xp.clip(x, scalar(a), scalar(b), out=x)
-        tensor.copy_(_wrap(x, tensor.device, None))
-    return tensor
+        x = erfinv(backend.xp, u)
+        x *= scalar(std * math.sqrt(2.0))
+        x += scalar(mean)
+        backend.xp.clip(x, scalar(a), scalar(b), out=x)
+    return x
+
+
+def _trunc_normal_block(shape, box, np_dtype, backend, device, seed, offset, mean=0.0, std=1.0,
+                        a=-2.0, b=2.0):
+    """The block ``box`` of ``trunc_normal_`` into an array of ``shape`` with the
+    generator at ``(seed, offset)``: its uniforms, then the same map (Dask blocks)."""
+    mean, std, a, b, low, high, work = _trunc_normal_args(_dtype.from_numpy_dtype(np_dtype),
+                                                          mean, std, a, b)
+    u = backend.random_block("uniform", shape, box, work._np, seed, offset, device=device,
+                             low=low, high=high)
+    return backend.astype(_trunc_normal_values(backend, device, u, mean, std, a, b), np_dtype)
 
 
 # ---- constants and identities --------------------------------------------------------------
@@ -309,6 +338,7 @@ def zeros_(tensor):
         return tensor.zero_()
 
 
+@_recipe.whole_call
 def eye_(tensor):
     r"""Fill the 2-dimensional tensor with the identity matrix.
 
@@ -336,6 +366,7 @@ def eye_(tensor):
     return tensor
 
 
+@_recipe.whole_call
 def dirac_(tensor, groups=1):
     r"""Fill the {3, 4, 5}-dimensional tensor with the Dirac delta function.
 
@@ -555,6 +586,7 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 
 # ---- structured ------------------------------------------------------------------------------
+@_recipe.whole_call
 def orthogonal_(tensor, gain=1, generator=None):
     r"""Fill the tensor with a (semi) orthogonal matrix.
 
@@ -595,7 +627,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     gain = _check_number(gain, "gain", fn)
     if not tensor.dtype.is_floating_point:
         raise RuntimeError(f"{fn}(): expected a floating-point tensor, got {tensor.dtype}")
-    if tensor.numel() == 0 or not tensor._backend.has_data:
+    if tensor.numel() == 0:
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
@@ -603,6 +635,8 @@ def orthogonal_(tensor, gain=1, generator=None):
     flattened = empty(rows, cols, dtype=work, device=tensor.device)
     with _autograd.no_grad():
         flattened.normal_(0.0, 1.0, generator=generator)
+        if not tensor._backend.has_data:
+            return tensor  # meta: the words are reserved; the recipe replays the call
         backend = tensor._backend
         with backend.context(tensor.device):
             xp = backend.xp
@@ -617,6 +651,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     return tensor
 
 
+@_recipe.whole_call
 def sparse_(tensor, sparsity, std=0.01, generator=None):
     r"""Fill the 2-D tensor as a sparse matrix with normal nonzeros.
 
@@ -660,8 +695,6 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     if not 0.0 <= sparsity <= 1.0:
         raise ValueError(f"{fn}(): sparsity must be in [0, 1], got {sparsity}")
     _validation.std(std)
-    if not tensor._backend.has_data:
-        return tensor
     rows, cols = tensor.shape
     num_zeros = math.ceil(sparsity * rows)
     with _autograd.no_grad():
@@ -671,6 +704,8 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
         # randint over the full 64-bit range returns each word pair x as x - 2**63,
         # so the signed keys sort as randperm's unsigned keys do.
         keys = randint(-(2**63), 2**63, (cols, rows), generator=generator, device=tensor.device)
+        if not tensor._backend.has_data:
+            return tensor  # meta: the words are reserved; the recipe replays the call
         backend = tensor._backend
         with backend.context(tensor.device):
             xp = backend.xp
@@ -678,6 +713,19 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
             zero_cols = xp.broadcast_to(xp.arange(cols)[:, None], zero_rows.shape)
         tensor[_wrap(zero_rows, tensor.device), _wrap(zero_cols, tensor.device)] = 0
     return tensor
+
+
+def _eye_block(shape, box, np_dtype, backend, device, seed, offset):
+    """The block ``box`` of ``eye_`` on a matrix of ``shape`` (ones where row == column)."""
+    (r0, r1), (c0, c1) = box
+    with backend.context(device):
+        return backend.xp.eye(r1 - r0, c1 - c0, k=r0 - c0, dtype=np_dtype)
+
+
+# Blockwise replay of recorded calls on meta tensors (tensorlite.dask.materialize); the
+# other composite initializers are computed whole.
+trunc_normal_.block_values = _trunc_normal_block
+eye_.block_values = _eye_block
 
 
 # ---- deprecated aliases ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from .. import _backends, _dtype, _validation as check
+from .. import _backends, _dtype, _recipe, _validation as check
 from .._creation import _target as _creation_target
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
@@ -55,11 +55,14 @@ def _draw(kind, shape, dtype, dev, generator, fn, words_n=None, out=None, **para
     """
     gen = _generator(generator, dev, fn)
     backend = _backends.get(dev)
-    if out is None:
+    fresh = out is None
+    recorded = None if backend.has_data else dict(params)  # meta: the recipe's parameters
+    if fresh:
         out = backend.empty(shape, dtype._np, dev, fn)
     target, fill_shape, fill_dtype = out, shape, dtype
     if dtype.is_complex:
         fill_dtype = dtype.to_real()
+        fill_shape = (2 * math.prod(shape),)  # meta too: the same words as a real device
         if backend.has_data:
             if not out.flags.c_contiguous:
                 target = backend.empty(shape, dtype._np, dev, fn)
@@ -75,6 +78,8 @@ def _draw(kind, shape, dtype, dev, generator, fn, words_n=None, out=None, **para
     seed, offset = gen._reserve(count)
     filled = backend.random(kind, fill_shape, fill_dtype._np, seed, offset, device=dev,
                             out=target, **params)
+    if recorded is not None:
+        _recipe.drawn(filled, fn, kind, seed, offset, recorded, fresh)
     if dtype.is_complex and backend.has_data:
         if target.base is not out and target is not out:
             backend.assign(out, Ellipsis, filled.view(dtype._np).reshape(shape))
