@@ -420,14 +420,10 @@ def test_rejected_call_draws_nothing(name, shape, kwargs, device_or_meta):
 
 # DESIGN §12: on meta every initializer advances the generator exactly as on a real device
 # (deferred initialization replays from that offset). Not yet true for these three.
-_META_OFFSET_TODO = {"trunc_normal_", "orthogonal_", "sparse_"}
 
 
 @pytest.mark.parametrize("name, kwargs", RANDOM_INITS)
-def test_generator_advances_alike_on_every_device(name, kwargs, device_or_meta, request):
-    if device_or_meta == "meta" and name in _META_OFFSET_TODO:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=f"{name} on meta draws no "
-                                              "words yet (DESIGN §12 deferred initialization)"))
+def test_generator_advances_alike_on_every_device(name, kwargs, device_or_meta):
     shape = (16, 8) if name == "sparse_" else (16, 8, 3)
     g_here, g_cpu = tl.Generator().manual_seed(3), tl.Generator().manual_seed(3)
     getattr(init, name)(tl.empty(shape, device=device_or_meta), generator=g_here, **kwargs)
