@@ -177,6 +177,9 @@ class MetaBackend(_common.SingleDevice):
     def scatter_add(self, array, key, values):
         pass
 
+    def scatter_ufunc(self, array, key, values, op):
+        pass
+
     def to_numpy(self, array):
         raise NotImplementedError("Cannot copy out of meta tensor; no data!")
 

@@ -4,13 +4,20 @@
 * :mod:`.reductions` — ``sum``, ``mean``, ``var``, ``max``, ...;
 * :mod:`.shape` — views, indexing, joining, copies and ``to``;
 * :mod:`.linalg` — matrix products;
-* :mod:`.inplace` — the rules of in-place writes (version counters, leaves, views).
+* :mod:`.inplace` — the rules of in-place writes (version counters, leaves, views);
+* :mod:`.pointwise` — the rest of the elementwise math library (trig, erfc, atan2, ...);
+* :mod:`.statistics` — logsumexp, aminmax, var_mean, nansum, isclose, ...;
+* :mod:`.ordering` — sort, topk, median, unique, searchsorted, cumulative scans;
+* :mod:`.indexing` — split, repeat, flip, diagonals, gather/scatter, index_*;
+* :mod:`.products` — mm, bmm, einsum, tensordot, kron, cross.
 
 Importing this package installs the operators and methods on ``Tensor``.
 """
 
 from .._tensor import Tensor
 from . import elementwise, inplace, linalg, reductions, shape
+from . import indexing, ordering, pointwise, products, statistics
 
-for _family in (elementwise, reductions, shape, linalg):
+for _family in (elementwise, reductions, shape, linalg, pointwise, statistics, ordering,
+                indexing, products):
     _family.install(Tensor)
