@@ -46,7 +46,12 @@ from ._scripting import (compile, get_float32_matmul_precision,  # noqa: E402
 from . import _factories, _scripting, _typeinfo, linalg  # noqa: E402
 for _module in (_factories, _scripting, _typeinfo, linalg):
     _module.install(Tensor)
-chain_matmul = linalg.multi_dot  # noqa: E305 - deprecated alias PyTorch keeps
+
+
+def chain_matmul(*matrices):
+    """``tl.linalg.multi_dot(matrices)`` (PyTorch's deprecated spelling)."""
+    return linalg.multi_dot(matrices)
+
 from . import autograd  # noqa: E402
 from . import cuda  # noqa: E402
 from . import random  # noqa: E402

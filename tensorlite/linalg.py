@@ -32,14 +32,14 @@ import numpy as np
 from . import _backends, _dtype
 from ._ops.linalg import matmul
 from ._ops.ordering import return_type
-from ._ops.products import cross as _cross, tensordot as _tensordot
+from ._ops.products import cross as _cross
 from ._ops.indexing import diagonal as _diagonal
 from ._tensor import _TYPE_NAMES, Tensor, _wrap, common_device
 from .autograd.graph import needs_grad, record
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "qr", "svd", "svdvals", "eigh", "eigvalsh",
            "inv", "solve", "cholesky", "det", "slogdet", "cross", "matmul", "diagonal",
-           "multi_dot", "matrix_power", "vecdot", "LinAlgError", "tensordot"]
+           "multi_dot", "matrix_power", "vecdot", "LinAlgError"]
 
 
 class LinAlgError(RuntimeError):
@@ -438,8 +438,6 @@ def cross(input, other, *, dim=-1):  # noqa: A002
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return _diagonal(A, offset, dim1, dim2)
 
-
-tensordot = _tensordot
 
 
 def _svd_legacy(self, some=True, compute_uv=True):

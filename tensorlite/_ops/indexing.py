@@ -650,7 +650,7 @@ def _scatter(self, dim, index, src, reduce, include_self, fn, node):
         key = tuple(grids)
         if isinstance(src, Tensor):
             s = src._data if src.ndim else src._data.reshape(1)
-            values = s[_region(_wrap(i, device), d)] if s.ndim else s
+            values = s[tuple(slice(0, n) for n in i.shape)] if s.ndim else s
         else:
             values = _operand(src, device, x.dtype)
         values = xp.broadcast_to(values, i.shape)
@@ -696,7 +696,7 @@ def _scatter(self, dim, index, src, reduce, include_self, fn, node):
                 gs = g / xp.maximum(counts, 1) if reduce == "mean" else g
                 taken = gs[key]
                 g_src = xp.zeros(src_shape if len(src_shape) else (1,), g.dtype)
-                g_src[_region(_wrap(i, device), d)] = taken
+                g_src[tuple(slice(0, n) for n in i.shape)] = taken
                 g_src = g_src.reshape(src_shape)
             return g_self.reshape(self._data.shape), g_src
 

@@ -296,7 +296,7 @@ def nonzero(self, *, as_tuple=False):
             return (_array_op(self, lambda xp, x: xp.nonzero(x.reshape(1))[0], _dtype.int64),)
         return tuple(_array_op(self, lambda xp, x, i=i: xp.nonzero(x)[i], _dtype.int64)
                      for i in range(self.ndim))
-    return _array_op(self, lambda xp, x: xp.argwhere(x).reshape(-1, x.ndim), _dtype.int64)
+    return _array_op(self, lambda xp, x: xp.argwhere(x), _dtype.int64)
 
 
 def argwhere(self):

@@ -63,8 +63,9 @@ def _unreduce(xp, g, shape, axis, keepdim):
 
 
 def reduce(tensor, fn, dim, keepdim, out_dtype=None, name="reduce", node=None, backward=None,
-           uses_values=True):
-    """Apply ``fn(xp, x, axis, keepdims)``. ``backward(xp, g, x, z, axis, shape)`` gets
+           uses_values=True, cast_input=True):
+    """Apply ``fn(xp, x, axis, keepdims)`` (to ``x`` cast to the output's compute dtype
+    unless ``cast_input`` is false: index and count results read the input as it is). ``backward(xp, g, x, z, axis, shape)`` gets
     ``g`` and the output ``z`` with the reduced axes restored (size 1), and the input
     ``x`` (``None`` unless ``uses_values``: then the graph keeps only its shape)."""
     axis = _axes(tensor, dim, name)
@@ -73,7 +74,7 @@ def reduce(tensor, fn, dim, keepdim, out_dtype=None, name="reduce", node=None, b
     backend = tensor._backend
     with backend.context(tensor._device):
         x = tensor._data
-        if x.dtype != compute._np:
+        if x.dtype != compute._np and cast_input:
             x = backend.astype(x, compute._np)
         data = backend.xp.asarray(fn(backend.xp, x, axis, keepdim))
         if data.dtype != out_dtype._np:
@@ -243,10 +244,11 @@ def amin(self, dim=None, keepdim=False):
 def _arg(self, which, dim, keepdim):
     if dim is None:
         return reduce(self, lambda xp, x, a, k: getattr(xp, which)(x.reshape(-1)), None,
-                      False, _dtype.int64, which)
+                      False, _dtype.int64, which, cast_input=False)
     d = _dim(dim, self.ndim, which)
     return reduce(self, lambda xp, x, a, k: getattr(xp, which)(x, axis=d, keepdims=k)
-                  if x.ndim else xp.zeros((), np.int64), d, keepdim, _dtype.int64, which)
+                  if x.ndim else xp.zeros((), np.int64), d, keepdim, _dtype.int64, which,
+                  cast_input=False)
 
 
 def argmax(self, dim=None, keepdim=False):

@@ -77,7 +77,7 @@ def count_nonzero(self, dim=None):
     """The number of nonzero elements over ``dim`` (int64)."""
     return reduce(self, lambda xp, x, a, k: xp.count_nonzero(x, axis=a) if a is None or
                   len(a) else (x != 0).astype(np.int64), dim, False, _dtype.int64,
-                  "count_nonzero")
+                  "count_nonzero", cast_input=False)
 
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
