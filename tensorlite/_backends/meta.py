@@ -149,7 +149,7 @@ class _MetaNamespace:
 
     def __getattr__(self, name):
         fn = getattr(np, name)
-        if not callable(fn):
+        if not callable(fn) or isinstance(fn, np.ufunc):  # ufuncs dispatch to MetaArray
             return fn
         return lambda *args, **kwargs: _meta(fn(*args, **kwargs))
 

@@ -121,6 +121,9 @@ def select(self, dim, index):
 def movedim(self, source, destination):
     """Move the dims in ``source`` to the positions in ``destination``; the rest keep
     their order."""
+    if isinstance(source, int) != isinstance(destination, int):
+        raise TypeError("movedim(): source and destination must both be ints or both be "
+                        "sequences of ints")
     src = _dims(source, self.ndim, "movedim")
     dst = _dims(destination, self.ndim, "movedim")
     if len(src) != len(dst):
@@ -348,16 +351,14 @@ def _diag_index(xp, shape, offset):
     return i + start_r, i + start_c
 
 
-def _diagonal_rule(shape, np_dtype, offset, d1, d2):
-    """The gradient of ``diagonal``: ``g`` written into the diagonal of zeros."""
-    def rule(xp, g):
-        out = xp.zeros(shape, np_dtype)
-        moved = xp.moveaxis(out, (d1, d2), (-2, -1))
-        r, c = _diag_index(xp, moved.shape[-2:], offset)
-        moved[..., r, c] = g
-        return out
-
-    return rule
+def _write_diagonal(backend, shape, np_dtype, offset, d1, d2, values):
+    """Zeros of ``shape`` with ``values`` on diagonal ``offset`` of dims ``d1``, ``d2``."""
+    xp = backend.xp
+    out = xp.zeros(shape, np_dtype)
+    moved = xp.moveaxis(out, (d1, d2), (-2, -1))  # a view: writing it writes out
+    r, c = _diag_index(xp, moved.shape[-2:], offset)
+    backend.assign(moved, (Ellipsis, r, c), values)
+    return out
 
 
 def diagonal(self, offset=0, dim1=0, dim2=1):
@@ -366,9 +367,10 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
     d1, d2 = _dim(dim1, self.ndim, "diagonal"), _dim(dim2, self.ndim, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    backend, shape, np_dtype = self._backend, self._data.shape, self._data.dtype
     return make_view(self, lambda xp, x: xp.diagonal(x, offset, d1, d2).copy(),
                      "DiagonalBackward0",
-                     _diagonal_rule(self._data.shape, self._data.dtype, offset, d1, d2),
+                     lambda xp, g: _write_diagonal(backend, shape, np_dtype, offset, d1, d2, g),
                      is_view=False)
 
 
@@ -384,14 +386,10 @@ def diag_embed(self, offset=0, dim1=-2, dim2=-1):
     out_shape = batch[:]
     for d in sorted((d1, d2)):
         out_shape.insert(d, n)
-    np_dtype = self._data.dtype
+    backend, np_dtype = self._backend, self._data.dtype
 
     def fn(xp, x):
-        out = xp.zeros(out_shape, np_dtype)
-        moved = xp.moveaxis(out, (d1, d2), (-2, -1))
-        r, c = _diag_index(xp, (n, n), offset)
-        moved[..., r, c] = x
-        return out
+        return _write_diagonal(backend, out_shape, np_dtype, offset, d1, d2, x)
 
     return make_view(self, fn, "DiagEmbedBackward0",
                      lambda xp, g: xp.diagonal(g, offset, d1, d2), is_view=False)
@@ -429,7 +427,7 @@ def _check_bounds(index, size, dim, fn):
     lo, hi = int(index._data.min()), int(index._data.max())
     if lo < -size or hi >= size or (lo < 0 and fn in ("gather", "scatter")):
         bad = hi if hi >= size else lo
-        if fn in ("index_select", "index_add", "index_copy", "index_fill", "take"):
+        if fn in ("index_add", "index_copy", "index_fill", "take"):
             raise IndexError("index out of range in self")
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size "
                            f"{size}")
@@ -621,14 +619,15 @@ def index_fill(self, dim, index, value):
     """``self`` with the slices at ``index`` along ``dim`` set to ``value``."""
     if isinstance(value, Tensor):
         if value.ndim:
-            raise IndexError(f"index_fill_ only supports a 0-dimensional value tensor, but "
+            raise RuntimeError(f"index_fill_ only supports a 0-dimensional value tensor, but "
                              f"got tensor with {value.ndim} dimension(s).")
         value = value.item()
     return _index_write(self, dim, index, value, "index_fill", "IndexFillBackward0", False)
 
 
 _SCATTER_REDUCE = {"sum": "add", "prod": "multiply", "amax": "maximum", "amin": "minimum",
-                   "mean": "add", "add": "add", "multiply": "multiply"}
+                   "mean": "add", "add": "add", "multiply": "multiply", "max": "maximum",
+                   "min": "minimum"}
 
 
 def _scatter(self, dim, index, src, reduce, include_self, fn, node):
@@ -741,7 +740,7 @@ def scatter_add(self, dim, index, src):
 def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
     """Combine ``src`` into ``self`` at ``index`` along ``dim`` with ``reduce`` in
     ``"sum"``, ``"prod"``, ``"mean"``, ``"amax"``, ``"amin"``."""
-    if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+    if reduce not in ("sum", "prod", "mean", "amax", "amin", "max", "min"):
         raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, "
                            f"got {reduce}")
     return _scatter(self, dim, index, src, reduce, include_self, "scatter_reduce",

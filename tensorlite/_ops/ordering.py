@@ -187,7 +187,7 @@ def _kth(self, k, dim, keepdim, name, node, pick=None):
         return idx if pick is None else pick(xp, x, idx)
 
     if not 1 <= k <= max(n, 0):
-        raise IndexError(f"{name}(): selected number k out of range for dimension {d}") \
+        raise RuntimeError(f"{name}(): selected number k out of range for dimension {d}") \
             if name == "kthvalue" else \
             IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
     idx = _array_op(self, indices, _dtype.int64)
@@ -391,7 +391,10 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
 
 def bincount(self, weights=None, minlength=0):
     """Counts of each value of a 1-D non-negative integer tensor (sums of ``weights``)."""
-    if self.ndim != 1 or self._dtype.is_floating_point or self._dtype is _dtype.bool or \
+    if self._dtype.is_floating_point:
+        raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
+                                  f"'{_TYPE_NAMES[self._dtype.name][:-6]}'")
+    if self.ndim != 1 or self._dtype is _dtype.bool or \
             (self.numel() and self._backend.has_data and bool((self < 0).any())):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
@@ -416,16 +419,17 @@ def histc(self, bins=100, min=0, max=0):  # noqa: A002 - PyTorch's names
     """A histogram of ``bins`` equal bins over ``[min, max]`` (the data's range when both
     are 0); values outside are ignored, ``max`` itself falls in the last bin."""
     if not self._dtype.is_floating_point:
-        raise RuntimeError(f"\"histogram_cpu\" not implemented for "
+        raise NotImplementedError(f"\"histogram_cpu\" not implemented for "
                            f"'{_TYPE_NAMES[self._dtype.name][:-6]}'")
     if bins <= 0:
         raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for dimension 0")
     if min > max:
         raise RuntimeError(f"torch.histc: min must be less than or equal to max, but got "
                            f"min {min} max {max}")
-    _needs_data(self, "histc")
 
     def fn(xp, x):
+        if x.size and not self._backend.has_data:  # meta: the shape only
+            return xp.zeros(bins, x.dtype)
         x = x.reshape(-1).astype(np.float64)
         lo, hi = float(min), float(max)
         if lo == hi and x.size:
@@ -650,7 +654,9 @@ def _quantile(self, q, dim, keepdim, interpolation, name):
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
                            f"midpoint or nearest. Got {interpolation}")
     scalar = not isinstance(q, Tensor)
-    qs = np.atleast_1d(np.asarray(q.tolist() if not scalar else q, dtype=np.float64))
+    if not scalar and not q._backend.has_data:  # meta: only the number of quantiles matters
+        q = [0.5] * q.numel() if q.ndim else 0.5
+    qs = np.atleast_1d(np.asarray(q.tolist() if isinstance(q, Tensor) else q, dtype=np.float64))
     if qs.ndim > 1:
         raise RuntimeError(f"{name}() q must be a scalar or 1D tensor")
     if ((qs < 0) | (qs > 1)).any():

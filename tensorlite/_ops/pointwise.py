@@ -250,7 +250,8 @@ METHODS = {**UNARY, **BINARY, **LOGICAL, "logit": logit, "nan_to_num": nan_to_nu
            "positive": positive, "float_power": _float_power}
 METHODS.update({alias: METHODS[name] for alias, name in ALIASES.items()})
 _DIFFERENTIABLE_INPLACE = [n for n in METHODS if n not in (
-    "isinf", "isposinf", "isneginf", "signbit", "positive", "float_power")]
+    "isinf", "isposinf", "isneginf", "signbit", "positive", "fmax", "fmin", "logaddexp",
+    "logaddexp2")]  # PyTorch has no in-place forms of these
 
 
 def install(cls):

@@ -75,7 +75,7 @@ def dot(self, other):
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] and "
                            f"src [{other.shape[0]}] to have the same number of elements, but "
                            f"got {self.shape[0]} and {other.shape[0]} elements respectively")
-    return matmul(self, other)
+    return (self * other).sum()
 
 
 def vdot(self, other):
@@ -186,7 +186,10 @@ def einsum(equation, *operands):
     with backend.context(device):
         arrays = [t._data if t._data.dtype == compute._np else
                   backend.astype(t._data, compute._np) for t in operands]
-        data = _contract(xp, spec, arrays)
+        try:
+            data = _contract(xp, spec, arrays)
+        except ValueError as exc:  # sizes that do not match
+            raise RuntimeError(f"einsum(): {exc}") from None
         data = backend.astype(xp.asarray(data), dtype._np)
     out = _wrap(data, device, dtype)
     if (dtype.is_floating_point or dtype.is_complex) and needs_grad(*operands):

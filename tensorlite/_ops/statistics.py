@@ -50,6 +50,8 @@ def _reduced(shape, axis):
 
 def aminmax(self, *, dim=None, keepdim=False):
     """``(min, max)`` over ``dim`` (all elements by default)."""
+    if dim is not None and self.ndim and self.shape[dim] == 0:
+        raise IndexError(f"aminmax(): Expected reduction dim {dim} to have non-zero size.")
     if self.numel() == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
