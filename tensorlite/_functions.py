@@ -37,7 +37,7 @@ rsqrt_ scatter scatter_add scatter_reduce select sgn sigmoid sigmoid_ sign signb
 sinc sinc_ sinh sinh_ slogdet sort split split_with_sizes sqrt sqrt_ square square_ squeeze
 std sub subtract sum svd swapaxes swapdims t take take_along_dim tan tan_ tanh tanh_
 tensor_split tile topk trace transpose tril triu true_divide trunc trunc_ unbind unflatten
-unique_consecutive unsqueeze var vdot vsplit xlogy zero_
+unique_consecutive unsqueeze var vdot vsplit xlogy zero_ is_same_size is_signed ldexp_ xlogy_
 """.split()
 
 # operations whose first operand may be a Python number (tl.sub(1, x))

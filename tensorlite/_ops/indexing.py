@@ -853,7 +853,7 @@ METHODS = {
     "index_select": index_select, "take": take, "masked_select": masked_select,
     "index_add": index_add, "index_copy": index_copy, "index_fill": index_fill,
     "scatter": scatter, "scatter_add": scatter_add, "scatter_reduce": scatter_reduce,
-    "masked_scatter": masked_scatter, "isin": isin,
+    "masked_scatter": masked_scatter,
 }
 INPLACE = {"index_put_": index_put, "tril_": tril, "triu_": triu, "index_add_": index_add, "index_copy_": index_copy,
            "index_fill_": index_fill, "scatter_": scatter, "scatter_add_": scatter_add,
