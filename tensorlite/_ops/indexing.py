@@ -27,7 +27,7 @@ from .. import _backends, _dtype
 from .._tensor import Size, Tensor, _dim, _operand, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 from . import inplace
-from .ordering import put_along
+from .ordering import _needs_data, put_along
 from .shape import cat, make_view
 
 
@@ -538,7 +538,8 @@ def take(self, index):
 def masked_select(self, mask):
     """The elements where ``mask`` (broadcast with ``self``) holds, as a 1-D tensor."""
     if not isinstance(mask, Tensor) or mask.dtype is not _dtype.bool:
-        raise RuntimeError(f"masked_select: expected BoolTensor for mask")
+        raise RuntimeError("masked_select: expected BoolTensor for mask")
+    _needs_data(self, "masked_select")
     shape = broadcast_shapes(self.shape, mask.shape)
     return self.expand(shape)[mask.expand(shape)]
 
