@@ -151,3 +151,34 @@ def test_inplace_cumprod_keeps_its_input_for_backward():
     expected = _f64(2, 3)
     expected.cumprod(1).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), expected.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "int16", "uint8", "int64"])
+def test_large_sorts_match_torch(dtype, device):
+    # large inputs take the packed-key path: ties, NaN, -0.0 and both directions
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    data = rng.integers(0, 50, (3, 5000)).astype(dtype)
+    if dtype.startswith("float"):
+        data[0, ::7] = np.nan
+        data[1, ::5] = -0.0
+        data[2, ::3] = -data[2, ::3]
+    x, t = tl.tensor(data, device=device), torch.tensor(data)
+    for dim in (0, 1):
+        for descending in (False, True):
+            got = tl.sort(x, dim=dim, descending=descending, stable=True)
+            expected = torch.sort(t, dim=dim, descending=descending, stable=True)
+            np.testing.assert_array_equal(got.indices.cpu().numpy(), expected.indices.numpy())
+            np.testing.assert_array_equal(got.values.cpu().numpy(), expected.values.numpy())
+    flat_x, flat_t = x.reshape(-1), t.reshape(-1)
+    if dtype.startswith("float"):  # a sequence holding NaN is not sorted for a search
+        flat_x, flat_t = flat_x[~flat_x.isnan()], flat_t[~flat_t.isnan()]
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(
+            tl.searchsorted(tl.sort(flat_x).values, flat_x, side=side).cpu().numpy(),
+            torch.searchsorted(torch.sort(flat_t).values, flat_t, side=side).numpy())
+    values, inverse, counts = tl.unique(flat_x, return_inverse=True, return_counts=True)
+    ev, ei, ec = torch.unique(flat_t, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(values.cpu().numpy(), ev.numpy())
+    np.testing.assert_array_equal(inverse.cpu().numpy(), ei.numpy())
+    np.testing.assert_array_equal(counts.cpu().numpy(), ec.numpy())

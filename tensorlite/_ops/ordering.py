@@ -108,9 +108,45 @@ def _needs_data(tensor, name):
                                   f"a {tensor.device.type} tensor does not have")
 
 
+def _order_key(xp, x):
+    """A uint32 whose unsigned order is ``x``'s order (NaN last, ``-0.0 == 0.0``), for
+    4-byte and smaller dtypes; ``None`` for the others."""
+    kind, size = x.dtype.kind, x.dtype.itemsize
+    if kind == "f" and size == 4:
+        x = xp.where(xp.isnan(x), xp.float32(np.nan), x + xp.float32(0))  # one NaN, +0
+        bits = x.view(np.uint32)
+        # negative floats: flip every bit; positive: flip the sign bit
+        return bits ^ xp.where(bits >> 31 == 1, xp.uint32(0xFFFFFFFF), xp.uint32(0x80000000))
+    if kind == "i" and size <= 4:
+        return x.astype(np.int32).view(np.uint32) ^ xp.uint32(0x80000000)
+    if kind in "ub" and size <= 4:
+        return x.astype(np.uint32)
+    return None
+
+
+def _packed_argsort(xp, x, axis, descending):
+    """A stable argsort along ``axis`` by sorting 64-bit ``key << 32 | position`` words
+    (a SIMD sort of plain integers; ~5x faster than NumPy's float32 argsort). ``None``
+    when the dtype or the length does not fit in 32 bits."""
+    n = x.shape[axis]
+    key = _order_key(xp, x) if n < 2**32 else None
+    if key is None:
+        return None
+    if descending:
+        key = ~key  # ties keep their positions in order: still stable
+    shape = [1] * x.ndim
+    shape[axis] = n
+    packed = (key.astype(np.uint64) << 32) | xp.arange(n, dtype=np.uint64).reshape(shape)
+    packed = xp.sort(packed, axis=axis)
+    return (packed & xp.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
 def _sort_indices(xp, x, axis, descending, stable):
     if x.ndim == 0:
         return xp.zeros((), np.int64)
+    fast = _packed_argsort(xp, x, axis, descending) if x.size >= 4096 else None
+    if fast is not None:
+        return fast
     if not descending:
         return xp.argsort(x, axis=axis, kind="stable" if stable else None)
     # descending, ties in their original order and NaN first (as PyTorch):
@@ -125,11 +161,8 @@ def sort(self, dim=-1, descending=False, stable=False):
     """``(values, indices)`` sorted along ``dim``; ``stable=True`` keeps ties in order.
     NaN sorts as the largest value."""
     d = _dim(dim, self.ndim, "sort")
-    if not descending and self.ndim and not stable and not self.requires_grad:
-        idx = _array_op(self, lambda xp, x: xp.argsort(x, axis=d), _dtype.int64)
-    else:
-        idx = _array_op(self, lambda xp, x: _sort_indices(xp, x, d, descending, stable),
-                        _dtype.int64)
+    idx = _array_op(self, lambda xp, x: _sort_indices(xp, x, d, descending, stable),
+                    _dtype.int64)
     values = _take(self, idx._data, d)
     _select_record("SortBackward0", self, values, idx._data, d, True)
     return RETURN_TYPES["sort"](values, idx)
@@ -336,7 +369,7 @@ def unique(self, sorted=True, return_inverse=False, return_counts=False,  # noqa
 def _unique_flat(xp, flat, return_inverse, return_counts):
     """One sort, then run boundaries: values, inverse and counts together."""
     if return_inverse:
-        order = xp.argsort(flat, kind="stable")
+        order = _sort_indices(xp, flat, 0, False, True)
         s = flat[order]
     else:
         s = xp.sort(flat)
@@ -479,13 +512,29 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False,  # noq
         if sorter is not None:
             s = xp.take_along_axis(s, sorter._data, axis=-1)
         if s.ndim <= 1:
-            data = xp.searchsorted(s, v, side=how)
+            data = _search_sorted_needles(xp, s, v, how)
         else:  # one search per row: O(rows) calls, each O(m log n)
             rows_s, rows_v = s.reshape(-1, s.shape[-1]), v.reshape(-1, v.shape[-1])
             data = xp.stack([xp.searchsorted(a, b, side=how) for a, b in zip(rows_s, rows_v)]
                             ).reshape(v.shape) if rows_s.shape[0] else xp.zeros(v.shape, np.int64)
+        if v.dtype.kind == "f":  # PyTorch places NaN after everything, NaNs included
+            data = xp.where(xp.isnan(v), s.shape[-1], data)
         data = backend.astype(xp.asarray(data), out_dtype._np)
     return _wrap(data, device, out_dtype)
+
+
+def _search_sorted_needles(xp, s, v, side):
+    """``searchsorted`` of many values: sort them first, so each binary search starts
+    where the previous one ended (cache-friendly; NumPy uses the previous result as a
+    bound), then put the answers back in the values' order."""
+    if v.size < 4096 or v.ndim == 0:
+        return xp.searchsorted(s, v, side=side)
+    flat = v.reshape(-1)
+    order = _sort_indices(xp, flat, 0, False, True)
+    found = xp.searchsorted(s, flat[order], side=side)
+    out = xp.empty(flat.shape, found.dtype)
+    out[order] = found
+    return out.reshape(v.shape)
 
 
 def bucketize(input, boundaries, *, out_int32=False, right=False):  # noqa: A002

@@ -222,8 +222,49 @@ def einsum(equation, *operands):
 
 
 def _contract(xp, spec, arrays):
-    # optimize: pairwise contractions through BLAS (NumPy's default is a single loop)
+    """``einsum(spec, *arrays)``: two operands as one batched matmul (as PyTorch does),
+    more through NumPy's optimizer (pairwise BLAS contractions), one as is."""
+    if len(arrays) == 2:
+        out = _pair_matmul(xp, spec, *arrays)
+        if out is not None:
+            return out
     return xp.einsum(spec, *arrays, optimize=len(arrays) > 1 or None)
+
+
+def _pair_matmul(xp, spec, a, b):
+    """``einsum`` of two operands as ``(batch, m, k) @ (batch, k, n)``: letters in both
+    and the output are batch dims, in both but not the output are summed by the product,
+    in one operand and the output are its free dims. ``None`` for repeated letters."""
+    lhs, out = spec.split("->")
+    ta, tb = lhs.split(",")
+    if len(set(ta)) != len(ta) or len(set(tb)) != len(tb):
+        return None
+    # letters only one operand has and the output lacks: sum them out first
+    a_only = [c for c in ta if c not in tb and c not in out]
+    b_only = [c for c in tb if c not in ta and c not in out]
+    if a_only:
+        a = a.sum(axis=tuple(ta.index(c) for c in a_only))
+        ta = "".join(c for c in ta if c not in a_only)
+    if b_only:
+        b = b.sum(axis=tuple(tb.index(c) for c in b_only))
+        tb = "".join(c for c in tb if c not in b_only)
+    size = {c: n for t, arr in ((ta, a), (tb, b)) for c, n in zip(t, arr.shape) if n != 1}
+    batch = [c for c in out if c in ta and c in tb]
+    summed = [c for c in ta if c in tb and c not in out]
+    left = [c for c in out if c in ta and c not in tb]
+    right = [c for c in out if c in tb and c not in ta]
+
+    def arrange(arr, term, groups):
+        arr = xp.transpose(arr, [term.index(c) for g in groups for c in g])
+        shape = [c for g in groups for c in g]
+        arr = xp.broadcast_to(arr, [size.get(c, 1) for c in shape])
+        return arr.reshape([int(np.prod([size.get(c, 1) for c in g])) for g in groups])
+
+    x = arrange(a, ta, (batch, left, summed))
+    y = arrange(b, tb, (batch, summed, right))
+    z = xp.matmul(x, y).reshape([size.get(c, 1) for c in batch + left + right])
+    order = batch + left + right
+    return xp.transpose(z, [order.index(c) for c in out])
 
 
 def tensordot(a, b, dims=2):

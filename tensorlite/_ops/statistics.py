@@ -35,8 +35,12 @@ def logsumexp(self, dim, keepdim=False):
             return xp.log(xp.sum(xp.exp(x), axis=axis, keepdims=keepdims))
         m = xp.max(x, axis=axis, keepdims=True)
         m = xp.where(xp.isfinite(m), m, 0)  # all -inf (or inf) slices: no shift
+        shifted = x - m
+        xp.exp(shifted, out=shifted)  # in place: one temporary the size of x
+        out = xp.sum(shifted, axis=axis, keepdims=True)
         with np.errstate(divide="ignore"):
-            out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+            xp.log(out, out=out)
+        out += m
         return out if keepdims else out.reshape(_reduced(x.shape, axis))
 
     return reduce(self, fn, dim, keepdim, name="logsumexp", node="LogsumexpBackward0",
@@ -84,9 +88,20 @@ def count_nonzero(self, dim=None):
 
 def nansum(self, dim=None, keepdim=False, *, dtype=None):
     """The sum over ``dim`` with NaN counted as zero."""
-    if self._dtype.is_floating_point:
-        self = self.masked_fill(self.isnan(), 0)
-    return self.sum(dim, keepdim, dtype=dtype)
+    if not self._dtype.is_floating_point:
+        return self.sum(dim, keepdim, dtype=dtype)
+    if dtype is not None:
+        self = self.to(dtype)
+    return reduce(self, _nansum, dim, keepdim,
+                  name="nansum", node="NansumBackward0",
+                  backward=lambda xp, g, x, z, a, shape: g * ~xp.isnan(x))
+
+
+def _nansum(xp, x, axis, keepdims):
+    total = xp.sum(x, axis=axis, keepdims=keepdims)
+    if not bool(xp.isnan(total).any()):  # no NaN anywhere (synchronizes on cuda)
+        return total
+    return xp.sum(xp.where(xp.isnan(x), 0, x), axis=axis, keepdims=keepdims)
 
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
