@@ -216,7 +216,8 @@ def _kth(self, k, dim, keepdim, name, node, pick=None):
     def indices(xp, x):
         if x.ndim == 0:
             return xp.zeros((), np.int64)
-        idx = xp.take(xp.argsort(x, axis=d, kind="stable"), [k - 1], axis=d)
+        # a selection (introselect), O(n): among equal values PyTorch promises no index
+        idx = xp.take(xp.argpartition(x, k - 1, axis=d), [k - 1], axis=d)
         return idx if pick is None else pick(xp, x, idx)
 
     if not 1 <= k <= max(n, 0):
