@@ -38,15 +38,19 @@ def size_keyword(fn):
 
 
 # ---- memory formats (accepted; tensorlite tensors are always C-contiguous) -------------
-class memory_format:  # noqa: N801 - PyTorch's name
-    """A memory-format tag. tensorlite lays every tensor out C-contiguously, so the
-    ``memory_format=`` arguments are accepted and do not change the layout."""
+class _Tag:
+    """A named constant printing as ``tensorlite.<name>``."""
 
     def __init__(self, name):
         self.name = name
 
     def __repr__(self):
         return f"tensorlite.{self.name}"
+
+
+class memory_format(_Tag):  # noqa: N801 - PyTorch's name
+    """A memory-format tag. tensorlite lays every tensor out C-contiguously, so the
+    ``memory_format=`` arguments are accepted and do not change the layout."""
 
 
 contiguous_format = memory_format("contiguous_format")
@@ -55,14 +59,8 @@ channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 
 
-class layout:  # noqa: N801
+class layout(_Tag):  # noqa: N801
     """A layout tag; tensorlite has only ``strided`` (dense) tensors."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"tensorlite.{self.name}"
 
 
 strided = layout("strided")

@@ -241,36 +241,14 @@ def positive(self):
     return self
 
 
-ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
-           "arccosh": "acosh", "arctanh": "atanh", "arctan2": "atan2", "fix": "trunc"}
-
-METHODS = {**UNARY, **BINARY, **LOGICAL, "logit": logit, "nan_to_num": nan_to_num,
-           "round": round, "lerp": lerp, "div": div, "divide": div, "addcmul": addcmul,
-           "addcdiv": addcdiv, "clamp_min": clamp_min, "clamp_max": clamp_max,
-           "positive": positive, "float_power": _float_power}
-METHODS.update({alias: METHODS[name] for alias, name in ALIASES.items()})
-_DIFFERENTIABLE_INPLACE = [n for n in METHODS if n not in (
-    "isinf", "isposinf", "isneginf", "signbit", "positive", "fmax", "fmin", "logaddexp",
-    "logaddexp2")]  # PyTorch has no in-place forms of these
-
-
-def install(cls):
-    for name, fn in METHODS.items():
-        setattr(cls, name, elementwise._as_method(fn, name))
-    for name in _DIFFERENTIABLE_INPLACE:
-        fn = METHODS[name]
-        setattr(cls, name + "_", inplace.method(fn, name + "_", _reads_self(fn)))
-
-
-def _reads_self(fn):
-    return "x" in getattr(fn, "uses", "") or fn in (logit, nan_to_num, lerp, addcmul, addcdiv, clamp_min, clamp_max)
-
-
 def ldexp(self, other):
     """``self * 2 ** other``."""
     return self * (2.0 ** other if not isinstance(other, Tensor) else UNARY["exp2"](other))
 
 
+# other names PyTorch gives the same operations, and small operations of their own
+ALIASES = {"arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+           "arccosh": "acosh", "arctanh": "atanh", "arctan2": "atan2", "fix": "trunc"}
 EXTRA = {
     "absolute": elementwise.abs_,
     "greater": elementwise.COMPARISONS["gt"], "greater_equal": elementwise.COMPARISONS["ge"],
@@ -286,5 +264,24 @@ EXTRA = {
     "ldexp": ldexp,
     "where": lambda self, condition, other: elementwise.where(condition, self, other),
 }
-METHODS.update(EXTRA)
-_DIFFERENTIABLE_INPLACE += ["absolute", "ldexp"]
+
+METHODS = {**UNARY, **BINARY, **LOGICAL, **EXTRA, "logit": logit, "nan_to_num": nan_to_num,
+           "round": round, "lerp": lerp, "div": div, "divide": div, "addcmul": addcmul,
+           "addcdiv": addcdiv, "clamp_min": clamp_min, "clamp_max": clamp_max,
+           "positive": positive, "float_power": _float_power}
+METHODS.update({alias: METHODS[name] for alias, name in ALIASES.items()})
+# the in-place `_` forms, where PyTorch has them
+INPLACE = [n for n in METHODS if n not in (
+    "isinf", "isposinf", "isneginf", "signbit", "isreal", "positive", "where", "fmax", "fmin",
+    "logaddexp", "logaddexp2")]
+# in-place forms whose derivative reads the old values (kept aside before the write)
+_READS_SELF = (logit, nan_to_num, clamp_min, clamp_max)
+
+
+def install(cls):
+    for name, fn in METHODS.items():
+        setattr(cls, name, elementwise._as_method(fn, name))
+    for name in INPLACE:
+        fn = METHODS[name]
+        reads_self = "x" in getattr(fn, "uses", "") or fn in _READS_SELF
+        setattr(cls, name + "_", inplace.method(fn, name + "_", reads_self))

@@ -21,6 +21,7 @@ import numpy as np
 from .. import _backends, _dtype
 from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _dim, _wrap, common_device
 from ..autograd.graph import needs_grad, record
+from .elementwise import Unary
 from .linalg import matmul
 
 
@@ -332,13 +333,13 @@ def cross(self, other, dim=None):
     return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
 
 
-def conj(self):
-    if not self.dtype.is_complex:
-        return self
-    from .elementwise import Unary
+_conj = Unary("conj", lambda xp, x: xp.conj(x), lambda xp, g, x, z: xp.conj(g),
+              float_only=False)
 
-    return Unary("conj", lambda xp, x: xp.conj(x), lambda xp, g, x, z: xp.conj(g),
-                 float_only=False)(self)
+
+def conj(self):
+    """The complex conjugate (real tensors are returned as they are)."""
+    return _conj(self) if self.dtype.is_complex else self
 
 
 METHODS = {"mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "vdot": vdot, "inner": inner,
