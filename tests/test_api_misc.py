@@ -182,3 +182,14 @@ def test_large_sorts_match_torch(dtype, device):
     np.testing.assert_array_equal(values.cpu().numpy(), ev.numpy())
     np.testing.assert_array_equal(inverse.cpu().numpy(), ei.numpy())
     np.testing.assert_array_equal(counts.cpu().numpy(), ec.numpy())
+
+
+def test_nansum_of_a_large_tensor_with_nan():
+    # the slice-by-slice path (more than one slice, NaN in several)
+    torch = pytest.importorskip("torch")
+    data = np.random.default_rng(4).standard_normal(200_003)
+    data[::97] = np.nan
+    np.testing.assert_allclose(float(tl.nansum(tl.tensor(data))),
+                               float(torch.nansum(torch.tensor(data))), rtol=1e-12)
+    assert float(tl.nanmean(tl.tensor(data))) == pytest.approx(
+        float(torch.nanmean(torch.tensor(data))), rel=1e-12)

@@ -81,7 +81,8 @@ def var_mean(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
 
 def count_nonzero(self, dim=None):
     """The number of nonzero elements over ``dim`` (int64)."""
-    return reduce(self, lambda xp, x, a, k: xp.count_nonzero(x, axis=a) if a is None or
+    # counting a bool array is NumPy's fast path (one SIMD pass after the comparison)
+    return reduce(self, lambda xp, x, a, k: xp.count_nonzero(x != 0, axis=a) if a is None or
                   len(a) else (x != 0).astype(np.int64), dim, False, _dtype.int64,
                   "count_nonzero", cast_input=False)
 
@@ -97,11 +98,21 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
                   backward=lambda xp, g, x, z, a, shape: g * ~xp.isnan(x))
 
 
+_CHUNK = 1 << 16
+
+
 def _nansum(xp, x, axis, keepdims):
+    """A plain sum when there is no NaN (one pass); else NaN-skipping sums, over the whole
+    tensor in cache-sized slices (NumPy's nansum copies its input: for a large array,
+    fresh pages cost more than the sum)."""
     total = xp.sum(x, axis=axis, keepdims=keepdims)
     if not bool(xp.isnan(total).any()):  # no NaN anywhere (synchronizes on cuda)
         return total
-    return xp.sum(xp.where(xp.isnan(x), 0, x), axis=axis, keepdims=keepdims)
+    if axis is not None and len(axis) < x.ndim:
+        return xp.nansum(x, axis=axis, keepdims=keepdims)
+    flat = x.reshape(-1)
+    parts = xp.stack([xp.nansum(flat[i:i + _CHUNK]) for i in range(0, flat.size, _CHUNK)])
+    return xp.sum(parts).reshape(total.shape)
 
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
