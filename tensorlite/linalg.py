@@ -24,16 +24,14 @@ tensor(5.)
 
 from __future__ import annotations
 
-import collections
 import math
 
 import numpy as np
 
-from . import _backends, _dtype
 from ._ops.linalg import matmul
 from ._ops.ordering import return_type
 from ._ops.products import cross as _cross
-from ._ops.indexing import diagonal as _diagonal
+from ._ops.shaping import diagonal as _diagonal
 from ._tensor import _TYPE_NAMES, Tensor, _wrap, common_device
 from .autograd.graph import needs_grad, record
 

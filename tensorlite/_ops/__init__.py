@@ -8,7 +8,8 @@
 * :mod:`.pointwise` — the rest of the elementwise math library (trig, erfc, atan2, ...);
 * :mod:`.statistics` — logsumexp, aminmax, var_mean, nansum, isclose, ...;
 * :mod:`.ordering` — sort, topk, median, unique, searchsorted, cumulative scans;
-* :mod:`.indexing` — split, repeat, flip, diagonals, gather/scatter, index_*;
+* :mod:`.shaping` — split, movedim, repeat, broadcast, flip, roll, triangles, diagonals;
+* :mod:`.indexing` — gather/scatter, index_*, masked_select/scatter, take, isin;
 * :mod:`.products` — mm, bmm, einsum, tensordot, kron, cross.
 
 Importing this package installs the operators and methods on ``Tensor``.
@@ -16,8 +17,8 @@ Importing this package installs the operators and methods on ``Tensor``.
 
 from .._tensor import Tensor
 from . import elementwise, inplace, linalg, reductions, shape
-from . import indexing, ordering, pointwise, products, statistics
+from . import indexing, ordering, pointwise, products, shaping, statistics
 
 for _family in (elementwise, reductions, shape, linalg, pointwise, statistics, ordering,
-                indexing, products):
+                shaping, indexing, products):
     _family.install(Tensor)

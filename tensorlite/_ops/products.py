@@ -18,7 +18,7 @@ import string
 
 import numpy as np
 
-from .. import _backends, _dtype
+from .. import _backends
 from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _dim, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 from .elementwise import Unary
