@@ -297,6 +297,64 @@ def cpu_cases(s: Sizes):
         lambda: mlp_training_step(tl, s.mlp), lambda: mlp_training_step(torch, s.mlp), None,
         target=1.25, note="forward, backward, AdamW.step")
     cases.extend(layer_cases(s))
+    return cases + api_cases(s)
+
+
+def api_cases(s: Sizes):
+    """The tensor API of issue 12 on ``s.bulk`` float32 elements: reductions, sorting
+    and selection, gathers and scatters, einsum, scans and searches."""
+    n, N = s.bulk, count(s.bulk)
+    rows = 1000
+    cols = n // rows
+    cases = []
+
+    def inputs(lib):
+        rng = _rng()
+        flat = rng.standard_normal(n, dtype=np.float32)
+        sorted_ = np.sort(rng.standard_normal(n, dtype=np.float32))
+        index = rng.integers(0, n, n)
+        index2 = rng.integers(0, cols, (rows, cols))
+        with_nan = flat.copy()
+        with_nan[::100] = np.nan
+        arrays = dict(flat=flat, mat=flat.reshape(rows, cols), sorted=sorted_, index=index,
+                      index2=index2, few=flat.reshape(rows, cols)[:100], with_nan=with_nan)
+        if lib == "numpy":
+            return arrays
+        make = tl.tensor if lib == "tensorlite" else torch.tensor
+        return {k: make(v) for k, v in arrays.items()}
+
+    def add(name, fn, target=1.5, note=""):
+        """``fn(X, inputs)`` with X the library module (tensorlite or torch)."""
+        impls = {"tensorlite": lambda: (lambda a=inputs("tensorlite"): lambda: fn(tl, a))()}
+        if torch is not None:
+            impls["torch"] = lambda: (lambda a=inputs("torch"): lambda: fn(torch, a))()
+        cases.append(Case(name, "tensor API", impls, target, 1, "cpu", note))
+
+    add(f"logsumexp {rows}x{cols} dim=1", lambda X, a: X.logsumexp(a["mat"], 1))
+    add(f"aminmax({N})", lambda X, a: X.aminmax(a["flat"]))
+    add(f"var_mean({N})", lambda X, a: X.var_mean(a["flat"]))
+    add(f"count_nonzero({N})", lambda X, a: X.count_nonzero(a["flat"]))
+    add(f"nansum({N})", lambda X, a: X.nansum(a["flat"]), note="no NaN present")
+    add(f"nansum({N}) 1% NaN", lambda X, a: X.nansum(a["with_nan"]))
+    add(f"median({N})", lambda X, a: X.median(a["flat"]))
+    add(f"amax {rows}x{cols} dim=0", lambda X, a: X.amax(a["mat"], 0))
+    add(f"sort({N})", lambda X, a: X.sort(a["flat"]))
+    add(f"sort {rows}x{cols} dim=1", lambda X, a: X.sort(a["mat"], 1))
+    add(f"argsort({N}) stable", lambda X, a: X.argsort(a["flat"], stable=True))
+    add(f"topk({N}, 10)", lambda X, a: X.topk(a["flat"], 10))
+    add(f"unique({N})", lambda X, a: X.unique(a["flat"]))
+    add(f"unique({N}) inverse+counts",
+        lambda X, a: X.unique(a["flat"], return_inverse=True, return_counts=True))
+    add(f"gather({N}) 1-D", lambda X, a: X.gather(a["flat"], 0, a["index"]))
+    add(f"gather {rows}x{cols} dim=1", lambda X, a: X.gather(a["mat"], 1, a["index2"]))
+    add(f"scatter_add({N})",
+        lambda X, a: X.zeros(n).scatter_add(0, a["index"], a["flat"]))
+    add(f"einsum ij,kj->ik ({rows}x{cols}, 100x{cols})",
+        lambda X, a: X.einsum("ij,kj->ik", a["mat"], a["few"]))
+    add(f"einsum ij->i {rows}x{cols}", lambda X, a: X.einsum("ij->i", a["mat"]))
+    add(f"cumsum({N})", lambda X, a: X.cumsum(a["flat"], 0))
+    add(f"searchsorted({N} sorted, {N} values)",
+        lambda X, a: X.searchsorted(a["sorted"], a["flat"]))
     return cases
 
 

@@ -27,7 +27,7 @@ def parse_args(argv):
                    help="cases whose repetitions would take longer than this run fewer "
                         "repetitions, at least 5 (default 20)")
     p.add_argument("--only", default=None, metavar="TEXT",
-                   help="run only the cases whose name contains TEXT")
+                   help="run only the cases whose name or group contains TEXT")
     p.add_argument("--no-write", action="store_true",
                    help="print the tables without writing benchmarks/results/*.md")
     p.add_argument("--out", type=Path, default=RESULTS, help="directory for the Markdown file")
@@ -70,7 +70,7 @@ def main(argv=None):
                 + cases_deferred.cpu_cases(sizes)
                 + (cases.gpu_cases(sizes, cp) if gpu else []))
     if args.only:
-        selected = [c for c in selected if args.only in c.name]
+        selected = [c for c in selected if args.only in c.name or args.only in c.group]
     memory = _memory.cases(sizes.bulk)
     if args.only:
         memory = [m for m in memory if args.only in m[0]]

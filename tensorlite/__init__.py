@@ -26,9 +26,33 @@ from . import _ops  # noqa: E402 - installs the operators and methods on Tensor
 from ._ops.elementwise import maximum, minimum, where
 from ._ops.linalg import matmul
 from ._ops.shape import cat, concat, concatenate, stack
-from ._functions import (abs, all, any, argmax, argmin, clamp, cos, exp, flatten, is_tensor,
-                         log, max, mean, min, neg, numel, permute, relu, reshape, result_type,
-                         sigmoid, sin, sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
+from ._functions import FUNCTIONS as _FUNCTIONS, is_tensor, numel, result_type, unique
+globals().update(_FUNCTIONS)  # tl.exp, tl.sum, tl.sort, ...: the function forms of methods
+from ._ops.indexing import isin  # noqa: E402
+from ._ops.shaping import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,  # noqa: E402
+                           broadcast_tensors, column_stack, dstack, hstack, vstack)
+from ._ops.ordering import bucketize, searchsorted  # noqa: E402
+from ._ops.products import einsum, tensordot  # noqa: E402
+from ._ops.statistics import std_mean, var_mean  # noqa: E402
+from ._typeinfo import (can_cast, finfo, iinfo, is_complex, is_floating_point,  # noqa: E402
+                        is_nonzero)
+from ._typeinfo import LEGACY as _LEGACY  # noqa: E402
+globals().update(_LEGACY)  # tl.FloatTensor, tl.LongTensor, ...
+from ._factories import (channels_last, channels_last_3d, contiguous_format,  # noqa: E402
+                         layout, memory_format, meshgrid, preserve_format, sparse_coo,
+                         sparse_csr, strided, tril_indices, triu_indices)
+from ._scripting import (compile, get_float32_matmul_precision,  # noqa: E402
+                         set_float32_matmul_precision, sparse_coo_tensor, sparse_csr_tensor,
+                         spmm)
+from . import _factories, _scripting, _typeinfo, linalg  # noqa: E402
+for _module in (_factories, _scripting, _typeinfo, linalg):
+    _module.install(Tensor)
+
+
+def chain_matmul(*matrices):
+    """``tl.linalg.multi_dot(matrices)`` (PyTorch's deprecated spelling)."""
+    return linalg.multi_dot(matrices)
+
 from . import autograd  # noqa: E402
 from . import cuda  # noqa: E402
 from . import random  # noqa: E402
@@ -41,6 +65,12 @@ from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
 from . import backends  # noqa: E402
 from . import testing  # noqa: E402
 from . import nn  # noqa: E402
+# PyTorch's creation functions also take size= and memory_format=/layout=/pin_memory=
+zeros, ones, empty, rand, randn = (_factories.accepts_memory_format(_factories.size_keyword(f))
+                                   for f in (zeros, ones, empty, rand, randn))
+zeros_like, ones_like, empty_like, full_like, rand_like, randn_like, randint_like, full = (
+    _factories.accepts_memory_format(f) for f in (zeros_like, ones_like, empty_like, full_like,
+                                                  rand_like, randn_like, randint_like, full))
 from . import utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import optim  # noqa: E402

@@ -1,4 +1,5 @@
-"""``python -m tensorlite``: an environment report; ``python -m tensorlite demo``: a tour.
+"""``python -m tensorlite``: an environment report; ``python -m tensorlite demo``: a tour;
+``python -m tensorlite api [names_file]``: API coverage against PyTorch.
 
 The report is what to paste into a bug report: versions, GPUs, whether the
 cuRAND headers and NVRTC were found, and why CUDA is unavailable when it is.
@@ -80,10 +81,14 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["demo"]:
         demo()
+    elif argv[:1] == ["api"]:
+        from tensorlite import _api_coverage
+
+        print(_api_coverage.report(*argv[1:2]))
     elif not argv:
         print(report())
     else:
-        print("usage: python -m tensorlite [demo]", file=sys.stderr)
+        print("usage: python -m tensorlite [demo | api [names_file]]", file=sys.stderr)
         return 2
     return 0
 

@@ -78,7 +78,7 @@ def common_device(operands, fn="operation"):
 
 def _wrap(data, device, dtype=None, requires_grad=False):
     """A new tensor around ``data`` (no copy): the one constructor every op uses."""
-    t = Tensor.__new__(Tensor)
+    t = object.__new__(Tensor)  # Tensor(...) itself is the legacy constructor
     t._data = data
     t._device = device
     t._dtype = dtype if dtype is not None else _dtype.from_numpy_dtype(data.dtype)

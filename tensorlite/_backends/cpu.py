@@ -59,6 +59,11 @@ class CPUBackend(_common.SingleDevice):
         """``array[key] += values`` where repeated indices add up (gradients of gathers)."""
         np.add.at(array, key, values)
 
+    def scatter_ufunc(self, array, key, values, op):
+        """``array[key] = op(array[key], values)`` with repeated indices combined in turn
+        (``op``: ``"add"``, ``"multiply"``, ``"maximum"``, ``"minimum"``)."""
+        getattr(np, op).at(array, key, values)
+
     def to_numpy(self, array):
         return array
 

@@ -148,6 +148,18 @@ class CUDABackend:
         with _cupy().cuda.Device(array.device.id):
             cupyx.scatter_add(array, key, values)
 
+    def scatter_ufunc(self, array, key, values, op):
+        """``array[key] = op(array[key], values)`` with repeated indices combined (atomics;
+        CuPy has no atomic multiply, so ``"multiply"`` raises)."""
+        import cupyx
+
+        fn = {"add": cupyx.scatter_add, "maximum": cupyx.scatter_max,
+              "minimum": cupyx.scatter_min}.get(op)
+        if fn is None:
+            raise NotImplementedError(f"scatter with reduce {op!r} is not implemented on cuda")
+        with _cupy().cuda.Device(array.device.id):
+            fn(array, key, values)
+
     def numpy_view(self, array, device):
         raise TypeError(f"can't convert {device} device type tensor to numpy. Use Tensor.cpu() "
                         f"to copy the tensor to host memory first.")

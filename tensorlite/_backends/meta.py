@@ -150,7 +150,7 @@ class _MetaNamespace:
 
     def __getattr__(self, name):
         fn = getattr(np, name)
-        if not callable(fn):
+        if not callable(fn) or isinstance(fn, np.ufunc):  # ufuncs dispatch to MetaArray
             return fn
         return lambda *args, **kwargs: _meta(fn(*args, **kwargs))
 
@@ -181,6 +181,9 @@ class MetaBackend(_common.SingleDevice):
         pass  # no data to write
 
     def scatter_add(self, array, key, values):
+        pass
+
+    def scatter_ufunc(self, array, key, values, op):
         pass
 
     def to_numpy(self, array):

@@ -6,12 +6,20 @@
 * :mod:`.linalg` — matrix products;
 * :mod:`.inplace` — the rules of in-place writes (version counters, leaves, views);
 * :mod:`.optim_support` — ``addcmul``, ``addcdiv``, ``lerp``, ``dot`` (what optimizers use).
+* :mod:`.pointwise` — the rest of the elementwise math library (trig, erfc, atan2, ...);
+* :mod:`.statistics` — logsumexp, aminmax, var_mean, nansum, isclose, ...;
+* :mod:`.ordering` — sort, topk, median, unique, searchsorted, cumulative scans;
+* :mod:`.shaping` — split, movedim, repeat, broadcast, flip, roll, triangles, diagonals;
+* :mod:`.indexing` — gather/scatter, index_*, masked_select/scatter, take, isin;
+* :mod:`.products` — mm, bmm, einsum, tensordot, kron, cross.
 
 Importing this package installs the operators and methods on ``Tensor``.
 """
 
 from .._tensor import Tensor
 from . import elementwise, inplace, linalg, optim_support, reductions, shape
+from . import indexing, ordering, pointwise, products, shaping, statistics
 
-for _family in (elementwise, reductions, shape, linalg, optim_support):
+for _family in (elementwise, reductions, shape, linalg, optim_support, pointwise, statistics,
+                ordering, shaping, indexing, products):
     _family.install(Tensor)

@@ -353,6 +353,8 @@ def where(condition, input=None, other=None):  # noqa: A002 - PyTorch's names
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
                            f"tensor with dtype {_TYPE_NAMES[condition.dtype.name][:-6]}")
     device = common_device((condition, input, other), "where")
+    for a, b in ((condition, input), (condition, other), (input, other)):
+        check_broadcast(a, b)  # PyTorch's error (NumPy's would be a ValueError)
     dtype = _dtype.result_type(input, other)
     backend = _backends.get(device)
     with backend.context(device):

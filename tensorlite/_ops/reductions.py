@@ -75,7 +75,7 @@ def reduce(tensor, fn, dim, keepdim, out_dtype=None, name="reduce", node=None, b
     backend = tensor._backend
     with backend.context(tensor._device):
         x = tensor._data
-        if x.dtype != compute._np:
+        if x.dtype != compute._np and cast_input:
             x = backend.astype(x, compute._np)
         data = backend.xp.asarray(fn(backend.xp, x, axis, keepdim))
         if data.dtype != out_dtype._np:

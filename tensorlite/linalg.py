@@ -1,0 +1,487 @@
+r"""``tl.linalg``: norms, factorizations and solvers, as ``torch.linalg``.
+
+Batched over leading dims, computed by the backend's ``xp.linalg`` (NumPy's
+LAPACK on cpu, cuSOLVER through CuPy on cuda; on meta only the shapes).
+Derivatives (``A`` the input, ``G`` the output gradient):
+
+* ``inv``: :math:`\bar A = -Z^\top G Z^\top` with :math:`Z = A^{-1}`;
+* ``solve`` (:math:`AX = B`): :math:`\bar B = A^{-\top} G`, :math:`\bar A = -\bar B X^\top`;
+* ``det``: :math:`\bar A = g \det(A) A^{-\top}`; ``slogdet``: :math:`\bar A = g A^{-\top}`;
+* ``cholesky`` (:math:`A = LL^\top`): with :math:`P = \Phi(L^\top G)` (lower triangle,
+  halved diagonal), :math:`S = L^{-\top} P L^{-1}`, :math:`\bar A = (S + S^\top)/2`;
+* ``svdvals``: :math:`\bar A = U \operatorname{diag}(g) V^\top`, which gives the
+  spectral and nuclear matrix norms theirs;
+* vector norms: :math:`\bar x = g\,\operatorname{sign}(x)|x|^{p-1}/\|x\|_p^{p-1}`
+  (zero at :math:`x = 0`, as PyTorch's subgradient).
+
+``qr``, ``svd``, ``eigh`` and ``eigvalsh`` compute values; asking for their
+gradient raises ``NotImplementedError`` saying so.
+
+>>> import tensorlite as tl
+>>> tl.linalg.vector_norm(tl.tensor([3., 4.]))
+tensor(5.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._ops.linalg import matmul
+from ._ops.ordering import return_type
+from ._ops.products import cross as _cross
+from ._ops.shaping import diagonal as _diagonal
+from ._tensor import _TYPE_NAMES, Tensor, _wrap, common_device
+from .autograd.graph import needs_grad, record
+
+__all__ = ["vector_norm", "matrix_norm", "norm", "qr", "svd", "svdvals", "eigh", "eigvalsh",
+           "inv", "solve", "cholesky", "det", "slogdet", "cross", "matmul", "diagonal",
+           "multi_dot", "matrix_power", "vecdot", "LinAlgError"]
+
+
+class LinAlgError(RuntimeError):
+    """A matrix is singular or not positive-definite (``torch.linalg.LinAlgError``)."""
+
+
+_QR = return_type("linalg_qr", ("Q", "R"))
+_SVD = return_type("linalg_svd", ("U", "S", "Vh"))
+_EIGH = return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+_SLOGDET = return_type("linalg_slogdet", ("sign", "logabsdet"))
+
+
+def _float_input(A, fn, min_ndim=2, square=True):
+    if not isinstance(A, Tensor):
+        raise TypeError(f"linalg.{fn}(): argument 'A' must be Tensor, not {type(A).__name__}")
+    if A.ndim < min_ndim:
+        raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least {min_ndim} "
+                           f"dimensions.")
+    if not (A.dtype.is_floating_point or A.dtype.is_complex):
+        raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as "
+                           f"input. Got {_TYPE_NAMES[A.dtype.name][:-6]}")
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+
+
+def _compute(A):
+    """float32 for half inputs (LAPACK has no half precision)."""
+    return np.float32 if A.dtype.itemsize == 2 else A._data.dtype
+
+
+def _run(A, fn, name, shapes):
+    """``fn(xp, array)`` -> arrays; on a backend without data, empty arrays of ``shapes``."""
+    backend = A._backend
+    x = A._data.astype(_compute(A), copy=False)
+    if not backend.has_data:
+        return x, [backend.empty(s, x.dtype, A.device) for s in shapes]
+    with backend.context(A.device), np.errstate(all="ignore"):
+        try:
+            out = fn(backend.xp, x)
+        except np.linalg.LinAlgError as exc:
+            raise LinAlgError(_lapack_message(name, exc)) from None
+    return x, list(out) if isinstance(out, tuple) else [out]
+
+
+def _lapack_message(name, exc):
+    if name == "cholesky":
+        return ("linalg.cholesky: The factorization could not be completed because the input "
+                "is not positive-definite.")
+    if name in ("inv", "solve"):
+        return (f"linalg.{name}: The solver failed because the input matrix is singular.")
+    return f"linalg.{name}: {exc}"
+
+
+def _out(data, A, dtype=None):
+    dtype = dtype or A.dtype
+    return _wrap(A._backend.astype(data, dtype._np), A.device, dtype)
+
+
+def _mT(xp, a):
+    return xp.swapaxes(a, -1, -2)
+
+
+def _no_grad_rule(name):
+    def rule(grads):
+        raise NotImplementedError(f"linalg.{name}: the derivative is not implemented in "
+                                  f"tensorlite (compute it under tl.no_grad(), or use a "
+                                  f"function with a derivative)")
+    return rule
+
+
+# ---- norms --------------------------------------------------------------------------------
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """:math:`(\\sum |x_i|^p)^{1/p}` over ``dim`` (all elements by default); ``ord`` may be
+    ``inf``, ``-inf``, 0 (the count of nonzeros) or any real ``p``."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"linalg.vector_norm(): argument 'input' must be Tensor, not "
+                        f"{type(x).__name__}")
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {_TYPE_NAMES[x.dtype.name][:-6]}")
+    if dtype is not None:
+        x = x.to(dtype)
+    a = x.abs()
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord == math.inf:
+        return a.amax(dim, keepdim) if a.numel() else a.sum(dim, keepdim)
+    if ord == -math.inf:
+        return a.amin(dim, keepdim)
+    if ord == 0:
+        return (a != 0).to(a.dtype).sum(dim, keepdim)
+    if ord == 1:
+        return a.sum(dim, keepdim)
+    return _p_norm(x, float(ord), dim, keepdim)
+
+
+def _p_norm(x, p, dim, keepdim):
+    from ._ops.reductions import _axes, _unreduce
+
+    axis = _axes(x, dim, "linalg.vector_norm")
+    backend = x._backend
+    xp = backend.xp
+    data = x._data.astype(np.float32, copy=False) if x.dtype.itemsize == 2 else x._data
+    with backend.context(x.device), np.errstate(all="ignore"):
+        a = xp.abs(data)
+        if p == 2:
+            norm = xp.sqrt(xp.sum(a * a, axis=axis, keepdims=keepdim))
+        else:
+            norm = xp.sum(a ** p, axis=axis, keepdims=keepdim) ** (1 / p)
+    out = _out(xp.asarray(norm), x, x.dtype.to_real())
+    if x.requires_grad and needs_grad(x):
+        shape = data.shape
+
+        def rule(grads):
+            g = _unreduce(xp, grads[0], shape, axis, keepdim)
+            n = _unreduce(xp, norm, shape, axis, keepdim)
+            with np.errstate(all="ignore"):
+                scale = data * a ** (p - 2) / n ** (p - 1) if p != 2 else data / n
+            return (xp.where(n == 0, 0, g * scale),)
+
+        record("LinalgVectorNormBackward0", (x,), out, rule, saved=(x,))
+    return out
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):  # noqa: A002
+    """Frobenius (``"fro"``), nuclear (``"nuc"``), spectral (2, -2) or induced 1/inf
+    norms of the matrices in dims ``dim``."""
+    _float_input(A, "matrix_norm", square=False)
+    if dtype is not None:
+        A = A.to(dtype)
+    d0, d1 = (d % A.ndim for d in dim)
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim)
+    if ord in ("nuc", 2, -2):
+        moved = A.movedim((d0, d1), (-2, -1))
+        s = svdvals(moved)
+        out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if ord == 2 else s.amin(-1))
+        if keepdim:
+            for d in sorted((d0, d1)):
+                out = out.unsqueeze(d)
+        return out
+    if ord in (1, -1, math.inf, -math.inf):
+        inner, outer = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = A.abs().sum(inner, keepdim=True)
+        out = sums.amax(outer, keepdim=True) if ord > 0 else sums.amin(outer, keepdim=True)
+        return out if keepdim else out.squeeze((d0, d1))
+    raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """``vector_norm`` for 1-D ``dim`` (or ``ord=None`` without ``dim``), else
+    ``matrix_norm``."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is not None and len(dim) == 2 or (dim is None and ord is not None and A.ndim == 2):
+        return matrix_norm(A, "fro" if ord is None else ord, dim or (-2, -1), keepdim,
+                           dtype=dtype)
+    if dim is None and ord is not None and A.ndim != 1:
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
+                           f"be 1D or 2D. Got {A.ndim}D.")
+    return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+
+
+def tensor_norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    """``Tensor.norm`` / ``tl.norm``: PyTorch's older interface over the two norms."""
+    if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+        return vector_norm(self, 2, dim, keepdim, dtype=dtype)
+    if p == "nuc":
+        return matrix_norm(self, "nuc", dim or (-2, -1), keepdim, dtype=dtype)
+    return vector_norm(self, p, dim, keepdim, dtype=dtype)
+
+
+# ---- decompositions without derivatives ----------------------------------------------
+def _record_none(name, A, outs):
+    if A.requires_grad and needs_grad(A):
+        record(name, (A,), outs, _no_grad_rule(name.removeprefix("Linalg").removesuffix(
+            "Backward0").lower()))
+
+
+def qr(A, mode="reduced"):
+    """``Q, R`` with ``A = QR`` (``mode``: ``"reduced"``, ``"complete"``, ``"r"``)."""
+    _float_input(A, "qr", square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
+                           f"'reduced' (default), 'r', or 'complete'")
+    m, n = A.shape[-2:]
+    k = min(m, n) if mode != "complete" else m
+    batch = tuple(A.shape[:-2])
+    _, (q, r) = _run(A, lambda xp, x: xp.linalg.qr(x, mode="complete" if mode == "complete"
+                                                   else "reduced"), "qr",
+                     [batch + (m, k), batch + (k, n)])
+    Q = _out(q, A) if mode != "r" else _out(A._backend.empty((0,), q.dtype, A.device), A)
+    R = _out(r, A)
+    _record_none("LinalgQrBackward0", A, (Q, R))
+    return _QR(Q, R)
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    """``U, S, Vh`` with ``A = U diag(S) Vh``, singular values in descending order."""
+    _float_input(A, "svd", square=False)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    batch = tuple(A.shape[:-2])
+    shapes = [batch + (m, m if full_matrices else k), batch + (k,),
+              batch + (n if full_matrices else k, n)]
+    _, (u, s, vh) = _run(A, lambda xp, x: xp.linalg.svd(x, full_matrices=full_matrices),
+                         "svd", shapes)
+    outs = (_out(u, A), _out(s, A, A.dtype.to_real()), _out(vh, A))
+    _record_none("LinalgSvdBackward0", A, outs)
+    return _SVD(*outs)
+
+
+def svdvals(A, *, driver=None):
+    """The singular values of ``A``, descending; differentiable
+    (:math:`\\bar A = U \\operatorname{diag}(g) V^\\top`)."""
+    _float_input(A, "svdvals", square=False)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    batch = tuple(A.shape[:-2])
+    x, (u, s, vh) = _run(A, lambda xp, x: xp.linalg.svd(x, full_matrices=False), "svdvals",
+                         [batch + (m, k), batch + (k,), batch + (k, n)])
+    out = _out(s, A, A.dtype.to_real())
+    if A.requires_grad and needs_grad(A):
+        xp = A._backend.xp
+        record("LinalgSvdBackward0", (A,), out,
+               lambda grads: (xp.matmul(u * grads[0][..., None, :], vh),))
+    return out
+
+
+def eigh(A, UPLO="L"):
+    """Eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices, from
+    the ``UPLO`` triangle."""
+    _float_input(A, "eigh")
+    n = A.shape[-1]
+    batch = tuple(A.shape[:-2])
+    _, (w, v) = _run(A, lambda xp, x: xp.linalg.eigh(x, UPLO=UPLO), "eigh",
+                     [batch + (n,), batch + (n, n)])
+    outs = (_out(w, A, A.dtype.to_real()), _out(v, A))
+    _record_none("LinalgEighBackward0", A, outs)
+    return _EIGH(*outs)
+
+
+def eigvalsh(A, UPLO="L"):
+    return eigh(A, UPLO).eigenvalues
+
+
+# ---- with derivatives ----------------------------------------------------------------
+def inv(A):
+    """The inverse of each square matrix; singular input raises ``LinAlgError``."""
+    _float_input(A, "inv")
+    _, (z,) = _run(A, lambda xp, x: xp.linalg.inv(x), "inv", [tuple(A.shape)])
+    out = _out(z, A)
+    if A.requires_grad and needs_grad(A):
+        xp = A._backend.xp
+        record("LinalgInvExBackward0", (A,), out,
+               lambda grads: (-xp.matmul(_mT(xp, z), xp.matmul(grads[0], _mT(xp, z))),))
+    return out
+
+
+def solve(A, B, *, left=True):
+    """``X`` with ``A X = B`` (``left=False``: ``X A = B``); ``B`` may be a batch of
+    vectors."""
+    _float_input(A, "solve")
+    if not left:
+        return solve(A.mT, B.mT).mT
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
+                           f"A of type {_TYPE_NAMES[A.dtype.name][:-6]} and B of type "
+                           f"{_TYPE_NAMES[B.dtype.name][:-6]} instead")
+    common_device((A, B), "linalg.solve")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    Bm = B.unsqueeze(-1) if vector else B
+    if Bm.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({A.shape[-2]}x{A.shape[-1]} and "
+                           f"{Bm.shape[-2]}x{Bm.shape[-1]})")
+    batch = np.broadcast_shapes(tuple(A.shape[:-2]), tuple(Bm.shape[:-2]))
+    shape = batch + tuple(Bm.shape[-2:])
+    a = A._data.astype(_compute(A), copy=False)
+    b = Bm._data.astype(_compute(A), copy=False)
+    backend = A._backend
+    xp = backend.xp
+    if backend.has_data:
+        with backend.context(A.device):
+            try:
+                x = xp.linalg.solve(xp.broadcast_to(a, batch + tuple(A.shape[-2:])),
+                                    xp.broadcast_to(b, shape))
+            except np.linalg.LinAlgError as exc:
+                raise LinAlgError(_lapack_message("solve", exc)) from None
+    else:
+        x = backend.empty(shape, a.dtype, A.device)
+    out = _out(x, A)
+    out = out.squeeze(-1) if vector else out
+    if needs_grad(A, B):
+        def rule(grads):
+            g = grads[0][..., None] if vector else grads[0]
+            gb = xp.linalg.solve(xp.broadcast_to(_mT(xp, a), batch + tuple(A.shape[-2:])), g)
+            ga = -xp.matmul(gb, _mT(xp, x))
+            return ga, (gb[..., 0] if vector else gb)
+
+        record("LinalgSolveExBackward0", (A, B), out, rule, saved=(A,))
+    return out
+
+
+def cholesky(A, *, upper=False):
+    """The lower-triangular ``L`` with ``A = L L^T`` (``upper=True``: ``U = L^T``)."""
+    _float_input(A, "cholesky")
+    _, (L,) = _run(A, lambda xp, x: xp.linalg.cholesky(x), "cholesky", [tuple(A.shape)])
+    backend = A._backend
+    xp = backend.xp
+    if backend.has_data and bool(xp.isnan(L).any()):  # CuPy reports failure as NaN
+        raise LinAlgError(_lapack_message("cholesky", None))
+    out = _out(_mT(xp, L).copy() if upper else L, A)
+    if A.requires_grad and needs_grad(A):
+        def rule(grads):
+            g = _mT(xp, grads[0]) if upper else grads[0]
+            phi = xp.tril(xp.matmul(_mT(xp, L), g))
+            n = phi.shape[-1]
+            phi[..., xp.arange(n), xp.arange(n)] *= 0.5
+            L_inv = xp.linalg.inv(L)
+            s = xp.matmul(_mT(xp, L_inv), xp.matmul(phi, L_inv))
+            return (0.5 * (s + _mT(xp, s)),)
+
+        record("LinalgCholeskyExBackward0", (A,), out, rule)
+    return out
+
+
+def det(A):
+    """The determinant of each square matrix."""
+    _float_input(A, "det")
+    x, (d,) = _run(A, lambda xp, x: xp.linalg.det(x), "det", [tuple(A.shape[:-2])])
+    out = _out(A._backend.xp.asarray(d), A)
+    if A.requires_grad and needs_grad(A):
+        xp = A._backend.xp
+        record("LinalgDetBackward0", (A,), out, lambda grads: (
+            (grads[0] * d)[..., None, None] * _mT(xp, xp.linalg.inv(x)),))
+    return out
+
+
+def slogdet(A):
+    """``(sign, logabsdet)`` of each square matrix: ``det = sign * exp(logabsdet)``."""
+    _float_input(A, "slogdet")
+    batch = tuple(A.shape[:-2])
+    x, (sign, logabs) = _run(A, lambda xp, x: xp.linalg.slogdet(x), "slogdet", [batch, batch])
+    xp = A._backend.xp
+    s, la = _out(xp.asarray(sign), A), _out(xp.asarray(logabs), A, A.dtype.to_real())
+    if A.requires_grad and needs_grad(A):
+        def rule(grads):
+            g = grads[1] if grads[1] is not None else xp.zeros(batch, x.dtype)
+            return (g[..., None, None] * _mT(xp, xp.linalg.inv(x)),)
+
+        record("LinalgSlogdetBackward0", (A,), (s, la), rule)
+        s.requires_grad, s._grad_fn = False, None  # the sign is piecewise constant
+    return _SLOGDET(s, la)
+
+
+def matrix_power(A, n):
+    """``A`` multiplied by itself ``n`` times (``n < 0``: of its inverse)."""
+    _float_input(A, "matrix_power") if A.dtype.is_floating_point else None
+    if n < 0:
+        A, n = inv(A), -n
+    if n == 0:
+        from ._creation import eye
+
+        return eye(A.shape[-1], dtype=A.dtype, device=A.device).expand(A.shape).clone()
+    result, base = None, A
+    while n:  # binary exponentiation
+        if n & 1:
+            result = base if result is None else matmul(result, base)
+        n >>= 1
+        if n:
+            base = matmul(base, base)
+    return result
+
+
+def multi_dot(tensors):
+    """The product of a chain of matrices (1-D ends as row / column vectors)."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = matmul(out, t)
+    return out
+
+
+def vecdot(x, y, *, dim=-1):
+    return (x.conj() * y).sum(dim) if x.dtype.is_complex else (x * y).sum(dim)
+
+
+def cross(input, other, *, dim=-1):  # noqa: A002
+    return _cross(input, other, dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return _diagonal(A, offset, dim1, dim2)
+
+
+
+def _svd_legacy(self, some=True, compute_uv=True):
+    """``torch.svd``: ``U, S, V`` (not ``Vh``), reduced unless ``some=False``."""
+    U, S, Vh = svd(self, full_matrices=not some)
+    return _SVD_LEGACY(U, S, Vh.mT)
+
+
+_SVD_LEGACY = return_type("svd", ("U", "S", "V"))
+
+
+def logdet(A):
+    """:math:`\\log \\det A` (NaN for a negative determinant)."""
+    sign, logabs = slogdet(A)
+    return logabs + (sign < 0).to(logabs.dtype).masked_fill(sign < 0, float("nan"))
+
+
+def pinv(A, *, hermitian=False):
+    """The Moore-Penrose pseudo-inverse (from the SVD; no derivative)."""
+    U, S, Vh = svd(A, full_matrices=False)
+    cutoff = S.amax(-1, keepdim=True) * max(A.shape[-2:]) * _finfo_eps(A)
+    inv_s = (1 / S).masked_fill(S <= cutoff, 0)
+    return matmul(Vh.mT * inv_s.unsqueeze(-2), U.mT)
+
+
+def _finfo_eps(A):
+    return float(np.finfo(_compute(A)).eps)
+
+
+def dist(self, other, p=2):
+    return vector_norm(self - other, p)
+
+
+TENSOR_METHODS = {
+    "norm": tensor_norm, "det": det, "slogdet": slogdet, "logdet": logdet, "inverse": inv,
+    "cholesky": lambda self, upper=False: cholesky(self, upper=upper),
+    "qr": lambda self, some=True: tuple(qr(self, "reduced" if some else "complete")),
+    "svd": _svd_legacy, "matrix_power": matrix_power, "pinverse": lambda self, rcond=1e-15:
+    pinv(self), "dist": dist,
+}
+FUNCTIONS = dict(TENSOR_METHODS, norm=tensor_norm)
+
+
+def install(cls):
+    for name, fn in TENSOR_METHODS.items():
+        setattr(cls, name, fn)
+    cls.mH = property(lambda self: self.mT.conj() if self.dtype.is_complex else self.mT)
+    cls.H = property(lambda self: self.T.conj() if self.dtype.is_complex else self.T)
+    cls.adjoint = lambda self: self.mH
