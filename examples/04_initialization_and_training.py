@@ -161,11 +161,11 @@ for act in ACTIVATIONS:
 # %% [markdown]
 # ## 2. Training curves
 #
-# The same ReLU network, trained for 150 steps of SGD with momentum (learning rate
+# The same ReLU network, trained for 300 steps of SGD with momentum (learning rate
 # 0.01, batch 64) from each initialization. Same seed, so the same data order.
 
 # %%
-STEPS = 150
+STEPS = 300
 
 
 def train(init_fn, act="relu", steps=STEPS):

@@ -143,8 +143,11 @@ def project(tmp_path):
 
 def _pytest(installed, project, *args):
     python, _ = installed
-    return subprocess.run([str(python), "-m", "pytest", "-p", "no:cacheprovider", "-rs", *args], cwd=project, capture_output=True, text=True,
-                          env=_clean_env(), timeout=300)
+    # -p no:randomly: collection order is what these tests read (pytest-randomly, when
+    # the environment has it, would shuffle it)
+    return subprocess.run([str(python), "-m", "pytest", "-p", "no:cacheprovider",
+                           "-p", "no:randomly", "-rs", *args], cwd=project,
+                          capture_output=True, text=True, env=_clean_env(), timeout=300)
 
 
 def _collected(result):

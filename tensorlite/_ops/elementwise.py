@@ -420,9 +420,9 @@ METHODS = {
     "__rtruediv__": _reflected(div), "__floordiv__": floor_divide,
     "__rfloordiv__": _reflected(floor_divide), "__mod__": remainder,
     "__rmod__": _reflected(remainder), "__pow__": pow_, "__rpow__": _reflected(pow_),
-    "add": _add, "sub": _sub, "mul": mul, "div": div, "true_divide": div, "pow": pow_,
+    "add": _add, "sub": _sub, "mul": mul, "true_divide": div, "pow": pow_,
     "floor_divide": floor_divide, "remainder": remainder, "maximum": maximum,
-    "minimum": minimum, "multiply": mul, "subtract": _sub, "divide": div,
+    "minimum": minimum, "multiply": mul, "subtract": _sub,
     "__and__": _bitwise("bitwise_and"), "__or__": _bitwise("bitwise_or"),
     "__xor__": _bitwise("bitwise_xor"), "__rand__": _bitwise("bitwise_and", True),
     "__ror__": _bitwise("bitwise_or", True), "__rxor__": _bitwise("bitwise_xor", True),
@@ -430,7 +430,7 @@ METHODS = {
     "__neg__": _check_not_bool_neg, "neg": _check_not_bool_neg, "negative": _check_not_bool_neg,
     "__pos__": lambda self: self, "__abs__": abs_, "abs": abs_,
     "exp": exp, "log": log, "sqrt": sqrt, "sin": sin, "cos": cos, "tanh": tanh, "erf": erf,
-    "sigmoid": sigmoid, "relu": relu, "floor": floor, "ceil": ceil, "round": round_,
+    "sigmoid": sigmoid, "relu": relu, "floor": floor, "ceil": ceil,
     "isnan": isnan, "isfinite": isfinite, "logical_not": logical_not,
     "clamp": clamp, "clip": clamp, "masked_fill": masked_fill,
     "__eq__": COMPARISONS["eq"], "__ne__": COMPARISONS["ne"], "__lt__": COMPARISONS["lt"],
@@ -441,10 +441,10 @@ METHODS = {
 # In-place forms: the out-of-place op, then written back (recorded when needed).
 INPLACE = {
     "__iadd__": add, "__isub__": sub, "__imul__": mul, "__itruediv__": div,
-    "add_": _add, "sub_": _sub, "mul_": mul, "div_": div, "pow_": pow_, "clamp_": clamp,
+    "add_": _add, "sub_": _sub, "mul_": mul, "pow_": pow_, "clamp_": clamp,
     "clip_": clamp, "relu_": relu, "neg_": _check_not_bool_neg, "abs_": abs_, "exp_": exp,
     "log_": log, "sqrt_": sqrt, "sin_": sin, "cos_": cos, "tanh_": tanh, "sigmoid_": sigmoid,
-    "erf_": erf, "floor_": floor, "ceil_": ceil, "round_": round_,
+    "erf_": erf, "floor_": floor, "ceil_": ceil,
     "masked_fill_": masked_fill, "remainder_": remainder, "floor_divide_": floor_divide,
 }
 

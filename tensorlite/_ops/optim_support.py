@@ -63,9 +63,17 @@ def addcdiv(self, tensor1, tensor2, *, value=1):
     return self + (tensor1 * value if value != 1 else tensor1) / tensor2
 
 
+def _check_lerp(self, end):
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
+    if self.dtype is not end.dtype:
+        raise RuntimeError(f"expected dtype {self.dtype} for `end` but got dtype {end.dtype}")
+
+
 @_opmath
 def lerp(self, end, weight):
     """``self + weight * (end - self)``; ``weight`` a number or a tensor."""
+    _check_lerp(self, end)
     diff = end - self
     if isinstance(weight, Tensor):
         return where(weight.abs() < 0.5, self + weight * diff, end - diff * (1 - weight))
@@ -153,6 +161,7 @@ def addcdiv_(self, tensor1, tensor2, *, value=1):
 
 def lerp_(self, end, weight):
     """In-place :func:`lerp`."""
+    _check_lerp(self, end)
     if isinstance(weight, Tensor) or not _direct(self, end):
         return _lerp_general(self, end, weight)
     xp = self._backend.xp

@@ -194,15 +194,6 @@ def round(self, *, decimals=0):  # noqa: A001 - PyTorch's name
     return _round_op(self, decimals)
 
 
-def lerp(self, end, weight):
-    """Linear interpolation ``self + weight * (end - self)``; ``weight`` a number or tensor."""
-    if not isinstance(end, Tensor):
-        raise TypeError(f"lerp(): argument 'end' must be Tensor, not {type(end).__name__}")
-    if self.dtype is not end.dtype:
-        raise RuntimeError(f"expected dtype {self.dtype} for `end` but got dtype {end.dtype}")
-    return self + weight * (end - self)
-
-
 def div(self, other, *, rounding_mode=None):
     """True division, or ``rounding_mode="trunc"`` / ``"floor"`` (PyTorch's ``div``)."""
     if rounding_mode is None:
@@ -215,16 +206,6 @@ def div(self, other, *, rounding_mode=None):
         return q if dtype.is_floating_point else q.to(dtype)
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                        f"but found '{rounding_mode}'")
-
-
-def addcmul(self, tensor1, tensor2, *, value=1):
-    """``self + value * tensor1 * tensor2``."""
-    return self + value * (tensor1 * tensor2) if value != 1 else self + tensor1 * tensor2
-
-
-def addcdiv(self, tensor1, tensor2, *, value=1):
-    """``self + value * tensor1 / tensor2``."""
-    return self + value * (tensor1 / tensor2) if value != 1 else self + tensor1 / tensor2
 
 
 def clamp_min(self, min):  # noqa: A002
@@ -266,10 +247,11 @@ EXTRA = {
 }
 
 METHODS = {**UNARY, **BINARY, **LOGICAL, **EXTRA, "logit": logit, "nan_to_num": nan_to_num,
-           "round": round, "lerp": lerp, "div": div, "divide": div, "addcmul": addcmul,
-           "addcdiv": addcdiv, "clamp_min": clamp_min, "clamp_max": clamp_max,
+           "round": round, "div": div, "divide": div,
+           "clamp_min": clamp_min, "clamp_max": clamp_max,
            "positive": positive, "float_power": _float_power}
 METHODS.update({alias: METHODS[name] for alias, name in ALIASES.items()})
+# (addcmul, addcdiv, lerp and dot live in optim_support, with PyTorch's rounding order)
 # the in-place `_` forms, where PyTorch has them
 INPLACE = [n for n in METHODS if n not in (
     "isinf", "isposinf", "isneginf", "signbit", "isreal", "positive", "where", "fmax", "fmin",

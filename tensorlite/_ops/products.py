@@ -23,6 +23,7 @@ from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _dim, _wrap, common_d
 from ..autograd.graph import needs_grad, record
 from .elementwise import Unary
 from .linalg import matmul
+from .optim_support import dot
 
 
 def _name(d):
@@ -62,21 +63,6 @@ def mv(self, vec):
     if vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, 2, {vec.ndim}")
     return matmul(self, vec)
-
-
-def dot(self, other):
-    """The inner product of two 1-D tensors of the same length and dtype."""
-    if self.ndim != 1 or other.ndim != 1:
-        raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D "
-                           f"tensors")
-    if self.dtype is not other.dtype:
-        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_name(self.dtype)} and {_name(other.dtype)}")
-    if self.shape[0] != other.shape[0]:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{self.shape[0]}] and "
-                           f"src [{other.shape[0]}] to have the same number of elements, but "
-                           f"got {self.shape[0]} and {other.shape[0]} elements respectively")
-    return (self * other).sum()
 
 
 def vdot(self, other):
@@ -342,7 +328,7 @@ def conj(self):
     return _conj(self) if self.dtype.is_complex else self
 
 
-METHODS = {"mm": mm, "bmm": bmm, "mv": mv, "dot": dot, "vdot": vdot, "inner": inner,
+METHODS = {"mm": mm, "bmm": bmm, "mv": mv, "vdot": vdot, "inner": inner,
            "outer": outer, "ger": outer, "addmm": addmm, "addmv": addmv, "addr": addr,
            "baddbmm": baddbmm, "addbmm": addbmm, "kron": kron, "cross": cross, "conj": conj}
 
