@@ -75,6 +75,31 @@ def demo():
     print(layer, "weight std", round(layer.weight.std().item(), 4),
           "expected", round((2 / 128) ** 0.5, 4))
     print(tl.nn.Sequential(tl.nn.Linear(128, 256), tl.nn.ReLU(), tl.nn.Linear(256, 10)))
+    train_demo(dev)
+
+
+def train_demo(dev, steps=300):
+    """A model learning: an MLP fits y = sin(3x) on [-1, 1] with Adam (autograd,
+    ``nn``, ``optim``); the same seed gives the same losses on every run and device."""
+    import tensorlite as tl
+    from tensorlite import nn
+
+    tl.manual_seed(0)
+    x = tl.linspace(-1, 1, 256, device=dev).unsqueeze(1)
+    y = (3 * x).sin()
+    model = nn.Sequential(nn.Linear(1, 64), nn.Tanh(), nn.Linear(64, 64), nn.Tanh(),
+                          nn.Linear(64, 1)).to(dev)
+    optimizer = tl.optim.Adam(model.parameters(), lr=1e-2)
+    print(f"training {sum(p.numel() for p in model.parameters())} parameters to fit "
+          f"sin(3x) with Adam:")
+    for step in range(1, steps + 1):
+        loss = tl.nn.functional.mse_loss(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if step == 1 or step % 100 == 0:
+            print(f"  step {step:4d}  loss {loss.item():.6f}")
+    return loss.item()
 
 
 def main(argv=None):
