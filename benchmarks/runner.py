@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import _memory, _report, _system, cases, cases_autograd, cases_checkpoint, cases_deferred
+from . import _memory, _report, _system, cases, cases_autograd, cases_checkpoint, cases_deferred, cases_training
 from ._timing import measure
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -67,7 +67,7 @@ def main(argv=None):
     gpu = cp is not None and tl.cuda.is_available()
     selected = (cases.cpu_cases(sizes) + cases_autograd.cpu_cases(sizes)
                 + cases_checkpoint.cpu_cases(sizes)
-                + cases_deferred.cpu_cases(sizes)
+                + cases_deferred.cpu_cases(sizes) + cases_training.cpu_cases(sizes)
                 + (cases.gpu_cases(sizes, cp) if gpu else []))
     if args.only:
         selected = [c for c in selected if args.only in c.name or args.only in c.group]
