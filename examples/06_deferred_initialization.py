@@ -152,16 +152,51 @@ state = tl.dask.materialize(target, chunks=(512, 512))
 
 import dask.array as da  # noqa: E402
 
+class NpyFile:
+    """A ``.npy`` file that Dask writes block by block with plain positioned writes: no
+    memory map, so written pages are the page cache's, not this process's memory."""
+
+    def __init__(self, path, shape, dtype):
+        self.shape, self.dtype = shape, np.dtype(dtype)
+        with open(path, "wb") as f:
+            np.lib.format.write_array_header_1_0(
+                f, {"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
+                    "shape": shape})
+            self.header = f.tell()
+        self.fd = os.open(path, os.O_WRONLY)
+        self.nbytes = math.prod(shape) * self.dtype.itemsize
+
+    def __setitem__(self, region, block):
+        """Write ``block`` at ``region`` (a tuple of slices): one write per row of it."""
+        block = np.ascontiguousarray(block, self.dtype)
+        rows = block.reshape(-1, block.shape[-1]) if block.ndim else block.reshape(1, 1)
+        starts = [r.start or 0 for r in region]
+        row_bytes = (self.shape[-1] if self.shape else 1) * self.dtype.itemsize
+        for i, row in enumerate(rows):
+            index = np.unravel_index(i, block.shape[:-1]) if block.ndim > 1 else ()
+            lead = [s + j for s, j in zip(starts[:-1], index)]
+            flat_row = np.ravel_multi_index(lead, self.shape[:-1]) if lead else 0
+            offset = self.header + flat_row * row_bytes + \
+                (starts[-1] if self.shape else 0) * self.dtype.itemsize
+            os.pwrite(self.fd, row.tobytes(), offset)
+
+    def close(self):
+        os.close(self.fd)
+
+
 rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 with tempfile.TemporaryDirectory() as folder:
-    files = {name: np.lib.format.open_memmap(Path(folder) / f"{name}.npy", mode="w+",
-                                             dtype=a.dtype, shape=a.shape)
+    files = {name: NpyFile(Path(folder) / f"{name}.npy", a.shape, a.dtype)
              for name, a in state.items()}
     start = time.perf_counter()
     da.store(list(state.values()), list(files.values()), lock=False)
+    for f in files.values():
+        f.close()
     written = sum(f.nbytes for f in files.values())
+    growth = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 2**10
     print(f"wrote {written / 2**20:.0f} MiB of .npy files in {time.perf_counter() - start:.1f} s; "
-          f"peak RSS grew by {(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 2**10:.0f} MB")
+          f"peak RSS grew by {growth:.0f} MB")
+    assert growth < 2048
     if not FULL:  # the files hold exactly the eager model
         tl.manual_seed(2)
         eager = GPT(**config).state_dict()
