@@ -143,15 +143,7 @@ def cpu_cases(s: Sizes):
             impls["numpy"] = np_f
         cases.append(Case(name, group, impls, target, inner, "cpu", note))
 
-    # small-call latency: Python overhead per call
-    add("zeros(3, 4)", "small creation",
-        lambda: lambda: tl.zeros(3, 4),
-        lambda: lambda: torch.zeros(3, 4),
-        lambda: lambda: np.zeros((3, 4), np.float32), target=2.0, inner=s.small_calls)
-    add("tensor([1., 2., 3.])", "small creation",
-        lambda: lambda: tl.tensor([1.0, 2.0, 3.0]),
-        lambda: lambda: torch.tensor([1.0, 2.0, 3.0]),
-        lambda: lambda: np.array([1.0, 2.0, 3.0], np.float32), target=2.0, inner=s.small_calls)
+    cases.extend(small_call_cases(s))
 
     # bulk creation
     add(f"zeros({N}) float32", "bulk creation",
@@ -218,13 +210,24 @@ def cpu_cases(s: Sizes):
     add(f"multinomial {rows}x{cats}, {draws} draws, replacement", "random", tl_multinomial,
         torch_multinomial, np_multinomial, target=1.25, note="NumPy: CDF + searchsorted")
 
+    def tl_multinomial_nr():
+        probs = tl.rand(rows, cats)
+        return lambda: tl.multinomial(probs, draws, replacement=False)
+
+    def torch_multinomial_nr():
+        probs = torch.rand(rows, cats)
+        return lambda: torch.multinomial(probs, draws, replacement=False)
+
+    add(f"multinomial {rows}x{cats}, {draws} draws, no replacement", "random",
+        tl_multinomial_nr, torch_multinomial_nr, None, target=1.0)
+
     def np_randperm():
         rng = _rng()
         return lambda: rng.permutation(s.randperm)
 
     add(f"randperm({count(s.randperm)})", "random",
         lambda: lambda: tl.randperm(s.randperm),
-        lambda: lambda: torch.randperm(s.randperm), np_randperm)
+        lambda: lambda: torch.randperm(s.randperm), np_randperm, target=1.0)
 
     # initializers, in place on a preallocated float32 weight
     def tl_init(fn, shape=(d, d)):
@@ -278,7 +281,7 @@ def cpu_cases(s: Sizes):
 
     add(f"init.orthogonal_ {o}x{o}", "initializers",
         tl_init(lambda w: tl.nn.init.orthogonal_(w), (o, o)),
-        torch_init(lambda w: tinit.orthogonal_(w), (o, o)), np_orthogonal,
+        torch_init(lambda w: tinit.orthogonal_(w), (o, o)), np_orthogonal, target=1.0,
         note="NumPy: QR + sign fix")
 
     lin = s.linear
@@ -355,6 +358,82 @@ def api_cases(s: Sizes):
     add(f"cumsum({N})", lambda X, a: X.cumsum(a["flat"], 0))
     add(f"searchsorted({N} sorted, {N} values)",
         lambda X, a: X.searchsorted(a["sorted"], a["flat"]))
+    return cases
+
+
+def small_call_cases(s: Sizes):
+    """Issue 17: the per-call cost of small calls (at most 1.5x PyTorch) and of a small
+    training step (at most 2x). Every input is made once, outside the timed call."""
+    cases = []
+
+    def add(name, make, target=1.5, inner=s.small_calls):
+        impls = {"tensorlite": lambda: make(tl)}
+        if torch is not None:
+            impls["torch"] = lambda: make(torch)
+        cases.append(Case(name, "small calls", impls, target, inner, "cpu"))
+
+    def inputs(lib):
+        lib.manual_seed(0)
+        return lib.randn(32, 64), lib.randn(32, 64), lib.randn(64, 64)
+
+    add("zeros(3, 4)", lambda lib: lambda: lib.zeros(3, 4))
+    add("tensor([1., 2., 3.])", lambda lib: lambda: lib.tensor([1.0, 2.0, 3.0]))
+    add("rand(3, 4)", lambda lib: lambda: lib.rand(3, 4))
+    add("randn(32, 64)", lambda lib: lambda: lib.randn(32, 64))
+    add("randint(0, 10, (32,))", lambda lib: lambda: lib.randint(0, 10, (32,)))
+
+    def bernoulli(lib):
+        p = lib.rand(32, 64)
+        return lambda: lib.bernoulli(p)
+
+    add("bernoulli 32x64", bernoulli)
+    for replacement in (True, False):
+        def multinomial(lib, replacement=replacement):
+            probs = lib.rand(64, 1000)
+            return lambda: lib.multinomial(probs, 5, replacement=replacement)
+
+        add(f"multinomial 64x1000, 5 draws, replacement={replacement}", multinomial,
+            inner=max(1, s.small_calls // 10))
+
+    def op(f):
+        def make(lib):
+            x, y, w = inputs(lib)
+            return lambda: f(x, y, w)
+        return make
+
+    add("x + y 32x64", op(lambda x, y, w: x + y))
+    add("x * 2 32x64", op(lambda x, y, w: x * 2))
+    add("x.relu() 32x64", op(lambda x, y, w: x.relu()))
+    add("x @ w 32x64 @ 64x64", op(lambda x, y, w: x @ w))
+    add("x.sum(dim=1) 32x64", op(lambda x, y, w: x.sum(dim=1)))
+
+    def linear(lib):
+        lib.manual_seed(0)
+        layer, x = lib.nn.Linear(64, 64), lib.randn(32, 64)
+        return lambda: layer(x)
+
+    add("nn.Linear(64, 64) forward, batch 32", linear)
+
+    def train_step(optimizer):
+        def make(lib):
+            lib.manual_seed(0)
+            nn = lib.nn
+            model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+            x, y = lib.randn(32, 64), lib.randn(32, 10)
+            opt = getattr(lib.optim, optimizer)(model.parameters(), lr=1e-3)
+
+            def step():
+                opt.zero_grad()
+                loss = ((model(x) - y) ** 2).mean()
+                loss.backward()
+                opt.step()
+
+            return step
+        return make
+
+    for optimizer in ("SGD", "Adam"):
+        add(f"MLP 64-64-10 train step ({optimizer}), batch 32", train_step(optimizer),
+            target=2.0, inner=max(1, s.small_calls // 20))
     return cases
 
 

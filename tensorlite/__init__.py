@@ -65,9 +65,8 @@ from ._determinism import (are_deterministic_algorithms_enabled,  # noqa: E402
 from . import backends  # noqa: E402
 from . import testing  # noqa: E402
 from . import nn  # noqa: E402
-# PyTorch's creation functions also take size= and memory_format=/layout=/pin_memory=
-zeros, ones, empty, rand, randn = (_factories.accepts_memory_format(_factories.size_keyword(f))
-                                   for f in (zeros, ones, empty, rand, randn))
+# PyTorch's creation functions also take memory_format=/layout=/pin_memory= (zeros, ones,
+# empty, rand and randn take them, and size=, in their own signatures: see _factories.size_arg)
 zeros_like, ones_like, empty_like, full_like, rand_like, randn_like, randint_like, full = (
     _factories.accepts_memory_format(f) for f in (zeros_like, ones_like, empty_like, full_like,
                                                   rand_like, randn_like, randint_like, full))

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from . import _backends, _device, _dtype, _recipe, _validation
+from . import _backends, _device, _dtype, _factories, _recipe, _validation
 from ._tensor import Tensor, _wrap
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "from_dlpack", "zeros", "ones",
@@ -192,35 +192,56 @@ def _fill(size, value, dtype, device, requires_grad, fn):
     return _finish(data, dev, dtype, requires_grad, fn)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+def _sizes_and_layout(size, kw, layout, fn):
+    """The ``size=`` keyword (in ``kw``, the only keyword left there) and the layout
+    check, folded into the creation functions: see ``_factories.size_arg``.
+    ``memory_format=`` and ``pin_memory=`` are accepted and ignored (tensors are always
+    C-contiguous host or device arrays)."""
+    if kw:
+        size_kw = kw.pop("size", None)
+        if kw:
+            raise TypeError(f"{fn}() got an unexpected keyword argument {next(iter(kw))!r}")
+        size = _factories.size_arg(size, size_kw, fn)
+    if layout is not None:
+        _factories.check_layout(layout, fn)
+    return size
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+          requires_grad=False, memory_format=None, **kw):
     """A tensor of zeros. ``tl.zeros(2, 3)`` and ``tl.zeros((2, 3))`` are the same.
 
     >>> import tensorlite as tl
     >>> tl.zeros(2)
     tensor([0., 0.])
     """
+    size = _sizes_and_layout(size, kw, layout, "zeros")
     d = _dtype_or(dtype, _dtype.get_default_dtype(), "zeros")
     return _out(_fill(size, 0, d, device, requires_grad, "zeros"), out)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+         requires_grad=False, memory_format=None, **kw):
     """A tensor of ones.
 
     >>> import tensorlite as tl
     >>> tl.ones(2, dtype=tl.int32)
     tensor([1, 1], dtype=tensorlite.int32)
     """
+    size = _sizes_and_layout(size, kw, layout, "ones")
     d = _dtype_or(dtype, _dtype.get_default_dtype(), "ones")
     return _out(_fill(size, 1, d, device, requires_grad, "ones"), out)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
+def empty(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
+          requires_grad=False, memory_format=None, **kw):
     """An uninitialized tensor: its values are whatever was in memory.
 
     >>> import tensorlite as tl
     >>> tl.empty(2, 3).shape
     tensorlite.Size([2, 3])
     """
+    size = _sizes_and_layout(size, kw, layout, "empty")
     d = _dtype_or(dtype, _dtype.get_default_dtype(), "empty")
     return _out(_fill(size, None, d, device, requires_grad, "empty"), out)
 

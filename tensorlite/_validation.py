@@ -46,7 +46,6 @@ RuntimeError: normal expects std >= 0.0, but found std nan
 from __future__ import annotations
 
 import builtins
-import contextlib
 import math
 import numbers
 import warnings
@@ -156,14 +155,26 @@ def storage(shape, np_dtype, fn, limit=None):
     return nbytes
 
 
-@contextlib.contextmanager
-def allocating(fn, nbytes):
-    """Turn the allocator's ``MemoryError`` into PyTorch's error, with the byte count."""
-    try:
-        yield
-    except MemoryError:
-        raise AllocationError(f"{fn}(): DefaultCPUAllocator: can't allocate memory: you "
-                              f"tried to allocate {nbytes} bytes") from None
+class allocating:  # noqa: N801 - used like a function: ``with allocating(fn, n):``
+    """Turn the allocator's ``MemoryError`` into PyTorch's error, with the byte count.
+
+    A class rather than ``@contextlib.contextmanager``: every tensor allocation enters
+    it, and the generator-based form cost ~2 µs per call (profiled on ``zeros(3, 4)``).
+    """
+
+    __slots__ = ("fn", "nbytes")
+
+    def __init__(self, fn, nbytes):
+        self.fn, self.nbytes = fn, nbytes
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None and issubclass(kind, MemoryError):
+            raise AllocationError(f"{self.fn}(): DefaultCPUAllocator: can't allocate memory: "
+                                  f"you tried to allocate {self.nbytes} bytes") from None
+        return False
 
 
 # ---- values that must fit a dtype ----------------------------------------------------------
@@ -180,6 +191,9 @@ def _finite_max(dt):
     return float(ml_dtypes.finfo(dt).max)
 
 
+_SMALL_INTS = {"b": bool, "i": int, "u": int, "f": float, "V": float, "c": complex}
+
+
 def scalar_to(x, np_dtype, fn=None):
     """``x`` converted as c10's checked ``Scalar::to<T>`` (what ``full``, ``fill_`` and
     ``constant_`` do): a Python int for integer dtypes (floats truncated toward zero),
@@ -191,6 +205,8 @@ def scalar_to(x, np_dtype, fn=None):
     (255, 2)
     """
     dt = np.dtype(np_dtype)
+    if type(x) is int and (x == 0 or x == 1):  # zeros/ones: exact in every dtype (~4 µs saved)
+        return _SMALL_INTS[dt.kind](x)
     x = _item(x)
     if dt.kind == "b":
         return bool(x)

@@ -168,3 +168,18 @@ def test_words_from_threads_at_once_are_exact():
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         for got, expected in pool.map(draw, range(16)):
             np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("gap", [0, 1, 3, 4, 5, philox._SKIP_WORDS, philox._SKIP_WORDS + 1, -1])
+@pytest.mark.parametrize("count", [1, 12, 4096, 4097])
+def test_words_positioned_generator_matches_a_fresh_one(gap, count):
+    """words() reuses this thread's generator across a short forward gap (drawing through
+    it; small draws read random_raw, big ones integers): the same words as a fresh
+    generator at every gap and draw size around those thresholds, and a backward or
+    long jump (the fresh-generator path) is right too."""
+    first = philox.words(11, 9, 7)
+    start = 16 + gap
+    fresh = philox.reference_words(11, start, count)
+    assert (first == philox.reference_words(11, 9, 7)).all()
+    assert (philox.words(11, start, count) == fresh).all()
+    assert (philox.words(12, 0, count) == philox.reference_words(12, 0, count)).all()

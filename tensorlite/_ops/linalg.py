@@ -21,7 +21,10 @@ from .._tensor import _TYPE_NAMES, Size, Tensor, _as_array, _compute_dtype, _wra
 from ..autograd.graph import needs_grad, record
 
 
-def _check(a, b):
+def _check(a, b, b_transposed=False):
+    """matmul's checks on ``a @ b`` (``a @ b.T`` with ``b_transposed``: ``linear``
+    checks its weight so rather than through ``weight.t()``, a view that recorded an
+    autograd node on every forward -- half of ``nn.Linear``'s overhead, profiled)."""
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError("matmul(): argument 'input' and 'other' must be Tensors")
     if a.ndim == 0 or b.ndim == 0:
@@ -31,12 +34,13 @@ def _check(a, b):
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{_TYPE_NAMES[a.dtype.name][:-6].lower()} != "
                            f"{_TYPE_NAMES[b.dtype.name][:-6].lower()}")
+    b_shape = tuple(b.shape)[::-1] if b_transposed else b.shape
     ka = a.shape[-1]
-    kb = b.shape[-2] if b.ndim > 1 else b.shape[0]
+    kb = b_shape[-2] if b.ndim > 1 else b_shape[0]
     if ka != kb:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                            f"({Size(a.shape[:-1]).numel() if a.ndim > 1 else 1}x{ka} and "
-                           f"{kb}x{b.shape[-1] if b.ndim > 1 else 1})")
+                           f"{kb}x{b_shape[-1] if b.ndim > 1 else 1})")
 
 
 def _matmul_backward(xp, g, x, y, x_ndim, y_ndim):
@@ -98,7 +102,7 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's names
     if weight.ndim != 2 or input.ndim == 0:
         out = matmul(input, weight.t() if weight.ndim == 2 else weight)
         return out if bias is None else out + bias
-    _check(input, weight.t())
+    _check(input, weight, b_transposed=True)
     device = common_device((input, weight, bias), "linear")
     if bias is not None and bias.dtype is not input.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "

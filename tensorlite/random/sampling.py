@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .. import _backends, _dtype, _recipe, _validation as check
-from .._creation import _target as _creation_target
+from .._creation import _sizes_and_layout, _target as _creation_target
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
 from ..autograd.graph import needs_grad, record
@@ -138,7 +138,8 @@ _real = check.real
 
 
 # ---- constructors ------------------------------------------------------------------------
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         pin_memory=False, requires_grad=False, memory_format=None, **kw):
     """Uniform samples on ``[0, 1)``.
 
     Element ``i`` is ``(W_i >> 8) * 2**-24`` for float32 (the top 24 bits of its
@@ -149,14 +150,15 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, ou
     >>> tl.rand(2)
     tensor([0.3990, 0.8805])
     """
-    shape = check.sizes(size, "rand")
+    shape = check.sizes(_sizes_and_layout(size, kw, layout, "rand"), "rand")
     d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
     dev = _target(device, "rand")
     return _sample("uniform", shape, d, dev, generator, "rand", requires_grad, out,
                    low=0.0, high=1.0)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, out=None):
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          pin_memory=False, requires_grad=False, memory_format=None, **kw):
     """Standard normal samples, :math:`x_i \\sim \\mathcal{N}(0, 1)` (Box–Muller on word pairs).
 
     >>> import tensorlite as tl
@@ -164,7 +166,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, o
     >>> tl.randn(3).shape
     tensorlite.Size([3])
     """
-    shape = check.sizes(size, "randn")
+    shape = check.sizes(_sizes_and_layout(size, kw, layout, "randn"), "randn")
     d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
     dev = _target(device, "randn")
     return _sample("normal", shape, d, dev, generator, "randn", requires_grad, out,
