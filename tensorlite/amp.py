@@ -54,9 +54,9 @@ class GradScaler:
                 enabled = False
         if enabled:
             if growth_factor <= 1.0:
-                raise ValueError("The growth factor must be > 1.0.")
+                raise AssertionError("The growth factor must be > 1.0.")  # PyTorch's type
             if backoff_factor >= 1.0:
-                raise ValueError("The backoff factor must be < 1.0.")
+                raise AssertionError("The backoff factor must be < 1.0.")
         self._device = device
         self._enabled = enabled
         self._scale = float(init_scale)
