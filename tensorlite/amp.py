@@ -190,7 +190,7 @@ def is_autocast_available(device_type):
     return False
 
 
-class autocast:  # noqa: N801 - PyTorch's name
+class autocast:
     """``with tl.autocast(device_type, dtype=None, enabled=True, cache_enabled=None):``
 
     Accepted with ``enabled=False`` (a no-op, also as a decorator). Entering it
@@ -199,9 +199,9 @@ class autocast:  # noqa: N801 - PyTorch's name
     """
 
     def __init__(self, device_type, dtype=None, enabled=True, cache_enabled=None):
-        if not isinstance(device_type, str):
-            raise ValueError(f"Expected `device_type` of type `str`, got: "
-                             f"`{type(device_type)}`")
+        if not isinstance(device_type, str):  # PyTorch raises ValueError here
+            raise ValueError(  # noqa: TRY004
+                f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
         self.device = device_type
         self.fast_dtype = dtype
         self._enabled = enabled

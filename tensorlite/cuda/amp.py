@@ -22,6 +22,6 @@ class GradScaler(_amp.GradScaler):
                          growth_interval, enabled)
 
 
-class autocast(_amp.autocast):  # noqa: N801 - PyTorch's name
+class autocast(_amp.autocast):
     def __init__(self, enabled=True, dtype=None, cache_enabled=True):
         super().__init__("cuda", dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
