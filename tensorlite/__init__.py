@@ -74,6 +74,13 @@ from . import utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from . import optim  # noqa: E402
 from . import distributions  # noqa: E402
+from . import amp  # noqa: E402
+from .amp import autocast  # noqa: E402
+
+
+def is_autocast_enabled(device_type=None):
+    """Whether an enabled ``autocast`` region is active (never: see :mod:`tensorlite.amp`)."""
+    return False
 
 
 def __getattr__(name):

@@ -26,7 +26,7 @@ exp2 exp2_ exp_ expm1 expm1_ fill_ fix fix_ flatten flip fliplr flipud float_pow
 floor_ floor_divide fmax fmin fmod frac frac_ gather ge ger greater greater_equal gt heaviside
 histc hsplit hypot index_add index_copy index_fill index_put index_put_ index_select inner
 inverse isclose isfinite isinf isnan isneginf isposinf isreal kron kthvalue ldexp le lerp
-less less_equal log log10 log10_ log1p log1p_ log2 log2_ log_ logaddexp logaddexp2
+less less_equal log log10 log10_ log1p log1p_ log2 log2_ log_ log_softmax logaddexp logaddexp2
 logcumsumexp logdet logical_and logical_not logical_or logical_xor logit logit_ logsumexp lt
 masked_fill masked_scatter masked_select matrix_power max maximum mean median min minimum mm
 mode moveaxis movedim msort mul multiply mv nan_to_num nan_to_num_ nanmean nanmedian
@@ -34,7 +34,7 @@ nanquantile nansum narrow narrow_copy ne neg neg_ negative nextafter nonzero nor
 outer permute pinverse positive pow prod qr quantile rad2deg rad2deg_ ravel reciprocal
 reciprocal_ relu relu_ remainder repeat_interleave reshape roll rot90 round round_ rsqrt
 rsqrt_ scatter scatter_add scatter_reduce select sgn sigmoid sigmoid_ sign signbit sin sin_
-sinc sinc_ sinh sinh_ slogdet sort split split_with_sizes sqrt sqrt_ square square_ squeeze
+sinc sinc_ sinh sinh_ slogdet softmax sort split split_with_sizes sqrt sqrt_ square square_ squeeze
 std sub subtract sum svd swapaxes swapdims t take take_along_dim tan tan_ tanh tanh_
 tensor_split tile topk trace transpose tril triu true_divide trunc trunc_ unbind unflatten
 unique_consecutive unsqueeze var vdot vsplit xlogy zero_ is_same_size is_signed ldexp_ xlogy_

@@ -185,8 +185,8 @@ def test_group_errors_match_torch():
     opt = tl.optim.SGD([w])
     with pytest.raises(ValueError, match="some parameters appear in more than one parameter"):
         opt.add_param_group({"params": [w]})
-    with pytest.raises(NotImplementedError, match="fused=True"):
-        tl.optim.Adam([w], fused=True)
+    with pytest.raises(NotImplementedError, match="capturable=True"):
+        tl.optim.Adam([w], capturable=True)
     with pytest.raises(ValueError, match="per-parameter options"):
         tl.optim.LBFGS([{"params": [w]}, {"params": [tl.nn.Parameter(tl.ones(1))]}])
 

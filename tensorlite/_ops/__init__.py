@@ -11,15 +11,16 @@
 * :mod:`.ordering` — sort, topk, median, unique, searchsorted, cumulative scans;
 * :mod:`.shaping` — split, movedim, repeat, broadcast, flip, roll, triangles, diagonals;
 * :mod:`.indexing` — gather/scatter, index_*, masked_select/scatter, take, isin;
-* :mod:`.products` — mm, bmm, einsum, tensordot, kron, cross.
+* :mod:`.products` — mm, bmm, einsum, tensordot, kron, cross;
+* :mod:`.nn_support` — ``unbind``, ``softmax`` / ``log_softmax`` methods.
 
 Importing this package installs the operators and methods on ``Tensor``.
 """
 
 from .._tensor import Tensor
 from . import elementwise, inplace, linalg, optim_support, reductions, shape
-from . import indexing, ordering, pointwise, products, shaping, statistics
+from . import indexing, nn_support, ordering, pointwise, products, shaping, statistics
 
 for _family in (elementwise, reductions, shape, linalg, optim_support, pointwise, statistics,
-                ordering, shaping, indexing, products):
+                ordering, shaping, indexing, products, nn_support):
     _family.install(Tensor)

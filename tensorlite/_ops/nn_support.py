@@ -1,5 +1,7 @@
 """Tensor-level helpers the nn layers need that no op family provides yet (to be
-reconciled with the tensor-ops work): :func:`unbind`.
+reconciled with the tensor-ops work): :func:`unbind`, and the ``Tensor.softmax`` /
+``Tensor.log_softmax`` methods (``output.log_softmax(1)`` in scripts), which are the
+functional forms in :mod:`tensorlite.nn.functional`.
 
 >>> import tensorlite as tl
 >>> from tensorlite._ops.nn_support import unbind
@@ -30,3 +32,26 @@ def unbind(tensor, dim=0):
 
         record("UnbindBackward0", (tensor,), outs, backward)
     return tuple(outs)
+
+
+def softmax(self, dim, dtype=None):
+    """``x.softmax(dim)``: :func:`tensorlite.nn.functional.softmax` as a method
+    (``dim`` is required, as in PyTorch)."""
+    from ..nn import functional
+
+    return functional.softmax(self, dim, dtype=dtype)
+
+
+def log_softmax(self, dim, dtype=None):
+    """``x.log_softmax(dim)``: :func:`tensorlite.nn.functional.log_softmax` as a method."""
+    from ..nn import functional
+
+    return functional.log_softmax(self, dim, dtype=dtype)
+
+
+METHODS = {"softmax": softmax, "log_softmax": log_softmax}
+
+
+def install(cls):
+    for name, fn in METHODS.items():
+        setattr(cls, name, fn)

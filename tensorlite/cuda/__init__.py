@@ -102,3 +102,5 @@ def get_rng_state_all():
 def set_rng_state_all(new_states):
     for i, state in enumerate(new_states):
         set_rng_state(state, i)
+
+from . import amp  # noqa: E402,F401 - tl.cuda.amp

@@ -77,7 +77,7 @@ class Adam(Optimizer):
             # PyTorch's exception type and message (a ValueError, not a TypeError)
             raise ValueError("betas must be either both floats or both Tensors")  # noqa: TRY004
         check_flags(type(self).__name__, capturable=capturable, differentiable=differentiable,
-                    fused=fused)
+                    fused=fused, foreach=foreach)
         defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                     "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,

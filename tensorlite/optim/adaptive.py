@@ -86,7 +86,7 @@ class Adagrad(Optimizer):
         check(0.0 <= initial_accumulator_value, "initial_accumulator_value value",
               initial_accumulator_value)
         check(0.0 <= eps, "epsilon value", eps)
-        check_flags("Adagrad", differentiable=differentiable, fused=fused)
+        check_flags("Adagrad", differentiable=differentiable, fused=fused, foreach=foreach)
         defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
                     "initial_accumulator_value": initial_accumulator_value,
                     "foreach": foreach, "maximize": maximize,

@@ -62,9 +62,16 @@ def check_betas(betas):
     check(0.0 <= betas[1] < 1.0, "beta parameter at index 1", betas[1])
 
 
-def check_flags(name, **flags):
-    """Only PyTorch's single-tensor path exists here; ``foreach`` is accepted (same
-    numbers), the flags that would need another implementation are refused."""
+def check_flags(name, foreach=None, fused=None, **flags):
+    """Only PyTorch's single-tensor path exists here. ``foreach`` and ``fused`` are
+    accepted as the speed hints they are (the update is the same math; scripts such as
+    nanoGPT pass ``fused=True`` on CUDA), with PyTorch's checks on combining them; the
+    flags that would need another implementation are refused."""
+    if fused:
+        if flags.get("differentiable"):
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
     for flag, value in flags.items():
         if value:
             raise NotImplementedError(f"{name}: {flag}=True is not supported by tensorlite "

@@ -41,7 +41,7 @@ class SGD(Optimizer):
                     "foreach": foreach, "differentiable": differentiable, "fused": fused}
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-        check_flags("SGD", differentiable=differentiable, fused=fused)
+        check_flags("SGD", differentiable=differentiable, fused=fused, foreach=foreach)
         super().__init__(params, defaults)
 
     def _update(self, param, grad, state, group):
