@@ -43,7 +43,7 @@ def _roots(outputs, grad_outputs, fn):
                 array = backend.xp.ones(out._data.shape, out._data.dtype)
         else:
             if not isinstance(g, Tensor):
-                raise TypeError(f"{fn}: gradients must be Tensors or None, got "
+                raise TypeError(f"gradients can be either Tensors or None, but got "
                                 f"{type(g).__name__}")
             if g.shape != out.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
@@ -51,9 +51,7 @@ def _roots(outputs, grad_outputs, fn):
             if g.device != out.device:
                 raise RuntimeError(f"invalid gradient at index {i} - expected device "
                                    f"{out.device} but got {g.device}")
-            if g.dtype.is_floating_point != out.dtype.is_floating_point:
-                raise RuntimeError(f"invalid gradient at index {i} - expected dtype "
-                                   f"{out.dtype} but got {g.dtype}")
+            # any other dtype is cast to the output's, integers included (as PyTorch)
             array = g._data if g.dtype is out.dtype else out._backend.astype(g._data,
                                                                               out._data.dtype)
         roots.append((graph.edge(out), array))
@@ -103,7 +101,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _as_tuple(inputs)
     for t in inputs:
         if not isinstance(t, Tensor):
-            raise TypeError(f"grad(): inputs must be Tensors, got {type(t).__name__}")
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got "
+                               f"{type(t).__name__}")
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     roots = _roots(outputs, grad_outputs, "grad")

@@ -93,13 +93,14 @@ class inference_mode(no_grad):
     def __init__(self, mode=True):
         self._previous = _mode.enabled
         self._mode = not mode and _mode.enabled
+        self._inference = mode  # what a decorated function gets, at each call
 
     def __enter__(self):
         self._previous = _mode.enabled
         _mode.enabled = self._mode and self._previous
 
     def __call__(self, fn):
-        mode = not self._mode
+        mode = self._inference
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
