@@ -176,6 +176,11 @@ LAYERS = [
      [R(4, 2, 3)], None),
     ("LSTM_hx", lambda: nn.LSTM(3, 4), lambda: TNN.LSTM(3, 4), [R(5, 2, 3)],
      lambda m, x: m(x, (x[:1, :, :1].expand(1, 2, 4) * 0.5, x[:1, :, 1:2].expand(1, 2, 4)))),
+    # the fused recurrence node (nnperf): bidirectional, two layers, biases, given states
+    ("LSTM_bi_hx", lambda: nn.LSTM(3, 5, 2, bidirectional=True),
+     lambda: TNN.LSTM(3, 5, 2, bidirectional=True), [R(6, 2, 3), R(4, 2, 5, seed=1),
+                                                      R(4, 2, 5, seed=2)],
+     lambda m, x, h, c: m(x, (h, c))),
     ("GRU", lambda: nn.GRU(3, 5, 2, bidirectional=True, batch_first=True),
      lambda: TNN.GRU(3, 5, 2, bidirectional=True, batch_first=True), [R(2, 4, 3)], None),
     ("RNNCell", lambda: nn.RNNCell(3, 4), lambda: TNN.RNNCell(3, 4), [R(2, 3), R(2, 4, seed=1)],
@@ -545,3 +550,19 @@ def test_one_hot_and_meta_shapes():
     lstm = nn.LSTM(4, 6, device="meta")
     assert lstm(tl.empty(5, 2, 4, device="meta"))[0].shape == (5, 2, 6)
     assert nn.MaxPool2d(2)(tl.empty(1, 3, 8, 8, device="meta")).shape == (1, 3, 4, 4)
+
+
+def test_lstm_fused_recurrence_gradcheck():
+    """The fused LSTM node's BPTT against finite differences (projection, both
+    directions, gradients reaching the sequence, h_n and c_n)."""
+    lstm = nn.LSTM(2, 3, bidirectional=True, proj_size=2, dtype=tl.float64)
+    rng = np.random.default_rng(3)
+    x = tl.tensor(rng.standard_normal((4, 2, 2))).requires_grad_()
+    h = tl.tensor(rng.standard_normal((2, 2, 2))).requires_grad_()
+    c = tl.tensor(rng.standard_normal((2, 2, 3))).requires_grad_()
+
+    def fn(x, h, c):
+        out, (hn, cn) = lstm(x, (h, c))
+        return out, hn, cn
+
+    assert tl.autograd.gradcheck(fn, (x, h, c))
