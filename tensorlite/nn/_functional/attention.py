@@ -1,6 +1,6 @@
 r"""Attention: ``scaled_dot_product_attention`` and ``multi_head_attention_forward``
-(the computation behind ``nn.MultiheadAttention``), composites of ``matmul`` and the
-fused ``softmax``.
+(the computation behind ``nn.MultiheadAttention``), both around :func:`attend`, one
+graph node for scores, mask, softmax, dropout and the weighted sum.
 
 .. math:: \mathrm{Attention}(Q, K, V) = \mathrm{softmax}\!\left(\frac{Q K^\top}{\sqrt{E}}
           + M\right) V
@@ -17,18 +17,91 @@ import math
 
 import numpy as np
 
-from ... import _dtype
-from ..._creation import tensor, zeros
+from ... import _backends, _dtype
+from ..._creation import empty, tensor, zeros
 from ..._ops import elementwise
-from ..._ops.linalg import matmul
 from ..._ops.shape import cat
-from .activation import softmax
-from .dropout import dropout
+from ..._tensor import _compute_dtype, common_device
+from ...autograd.graph import needs_grad, record
+from ._utils import arrays, check_tensor, finish, serial_blas
 from .linear import linear
 from .vision import pad
-from ._utils import check_tensor
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
+
+
+def attend(query, key, value, mask, scale, dropout_p=0.0, generator=None, weights=False):
+    r"""``(D V, P)`` with :math:`P = \mathrm{softmax}(s\,Q K^\top + M)` over the last
+    dim and :math:`D = P \odot \mathrm{keep} / (1 - p)` (dropout), as one node.
+
+    ``query (..., L, E)``, ``key (..., S, E)``, ``value (..., S, Ev)``; ``mask`` is
+    additive (``None``, or broadcasting to ``(..., L, S)``). Returns the output and,
+    with ``weights``, ``P`` (a second output of the node), else ``None``.
+
+    Derivative, with :math:`G = \partial O`: :math:`\partial V = D^\top G`,
+    :math:`\partial P = (G V^\top) \odot \mathrm{keep} / (1 - p) + \partial P_{out}`,
+    :math:`\partial S = P \odot (\partial P - \sum_j \partial P \odot P)`,
+    :math:`\partial Q = s\,\partial S\, K`, :math:`\partial K = \partial S^\top (s Q)`,
+    :math:`\partial M = \partial S`.
+
+    Speed: the composite (matmul, scale, add, softmax, dropout, matmul: six nodes)
+    kept each intermediate of the (N * heads, L, S) scores alive for its own rule and
+    ran a separate pass per step; here the softmax runs in place on the scores, and
+    the backward reuses ``P`` and the keep-mask only.
+    """
+    keep = None
+    if dropout_p > 0.0:
+        from ...random.sampling import bernoulli  # the stream dropout() draws from
+
+        source = key.shape[-2]
+        shape = np.broadcast_shapes(tuple(query.shape[:-1]) + (source,),
+                                    tuple(key.shape[:-2]) + (1, source),
+                                    () if mask is None else tuple(mask.shape))  # the scores'
+        probe = empty(shape, device=query.device, dtype=query.dtype)
+        keep = bernoulli(probe, 1.0 - dropout_p, generator=generator)
+    inputs = (query, key, value, mask)
+    device = common_device([t for t in inputs if t is not None], "attention")
+    dtype = query.dtype
+    compute = _compute_dtype(dtype)
+    backend = _backends.get(device)
+    # -inf rows give nan, as PyTorch; batched small products run serial (serial_blas)
+    with backend.context(device), np.errstate(all="ignore"), serial_blas(device):
+        xp = backend.xp
+        q, k, v, m = arrays(device, compute, *inputs)
+        keep_scaled = None if keep is None else \
+            arrays(device, compute, keep)[0] * (1.0 / (1.0 - dropout_p))
+        qs = q * scale
+        p = xp.matmul(qs, xp.swapaxes(k, -1, -2))
+        if m is not None:
+            p = p + m  # not in place: the mask may broadcast the scores up
+        p -= xp.max(p, axis=-1, keepdims=True)  # softmax in place (log-sum-exp shift)
+        xp.exp(p, out=p)
+        p /= xp.sum(p, axis=-1, keepdims=True)
+        dropped = p if keep_scaled is None else p * keep_scaled
+        out = xp.matmul(dropped, v)
+    result = finish(out, device, dtype)
+    probs = finish(p, device, dtype) if weights else None
+    if needs_grad(*inputs):
+        def backward(grads):
+            g, gp = grads[0], (grads[1] if len(grads) > 1 else None)
+            with backend.context(device), np.errstate(all="ignore"), serial_blas(device):
+                g = g.astype(compute._np, copy=False)
+                gv = xp.matmul(xp.swapaxes(dropped, -1, -2), g) if value.requires_grad \
+                    else None
+                gd = xp.matmul(g, xp.swapaxes(v, -1, -2))
+                if keep_scaled is not None:
+                    gd *= keep_scaled
+                if gp is not None:
+                    gd += gp
+                gd -= xp.sum(gd * p, axis=-1, keepdims=True)
+                gd *= p  # now the scores' gradient
+                gq = xp.matmul(gd, k) * scale if query.requires_grad else None
+                gk = xp.matmul(xp.swapaxes(gd, -1, -2), qs) if key.requires_grad else None
+            return gq, gk, gv, gd
+
+        record("ScaledDotProductAttentionBackward0", inputs,
+               (result, probs) if weights else result, backward)
+    return result, probs
 
 
 def _additive_mask(mask, dtype, fn):
@@ -74,23 +147,22 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         value = _repeat_heads(value, groups)
     length, source = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    scores = matmul(query, key.transpose(-2, -1)) * scale
     if is_causal:
         causal = np.tril(np.ones((length, source), dtype=bool))
         attn_mask = _wrap_host(causal, query.device)
     mask = _additive_mask(attn_mask, query.dtype, fn)
+    scores_shape = np.broadcast_shapes(tuple(query.shape[:-1]),
+                                       tuple(key.shape[:-2]) + (1,)) + (source,)
     if mask is not None:
         try:
-            np.broadcast_shapes(tuple(mask.shape), tuple(scores.shape))
+            np.broadcast_shapes(tuple(mask.shape), scores_shape)
         except ValueError:
             raise RuntimeError(f"{fn}: attn_mask of shape {list(mask.shape)} does not "
                                f"broadcast to the attention scores' shape "
-                               f"{list(scores.shape)}") from None
-        scores = scores + mask
-    weights = softmax(scores, dim=-1)
-    if dropout_p > 0.0:
-        weights = dropout(weights, dropout_p, generator=generator)
-    return matmul(weights, value)
+                               f"{list(scores_shape)}") from None
+    if dropout_p < 0.0 or dropout_p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
+    return attend(query, key, value, mask, scale, dropout_p, generator)[0]
 
 
 def _repeat_heads(x, groups):
@@ -208,12 +280,8 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if not training:
         dropout_p = 0.0
 
-    scores = matmul(q * (1.0 / math.sqrt(head_dim)), k.transpose(-2, -1))
-    if mask is not None:
-        scores = scores + mask
-    weights = softmax(scores, dim=-1)
-    dropped = dropout(weights, dropout_p) if dropout_p > 0.0 else weights
-    out = matmul(dropped, v)  # (N * heads, L, head_dim)
+    out, weights = attend(q, k, v, mask, 1.0 / math.sqrt(head_dim), dropout_p,
+                          weights=need_weights)  # (N * heads, L, head_dim)
     out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
     if unbatched:

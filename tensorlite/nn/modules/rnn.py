@@ -33,13 +33,13 @@ from __future__ import annotations
 import math
 
 from ... import _backends, _creation
-from ..._tensor import _compute_dtype, common_device
-from ...autograd.graph import needs_grad, record
-from .._functional._utils import arrays, finish
 from ..._ops.nn_support import unbind
 from ..._ops.shape import stack
+from ..._tensor import _compute_dtype, common_device
+from ...autograd.graph import needs_grad, record
 from .. import functional as F
 from .. import init
+from .._functional._utils import arrays, finish, serial_blas
 from ..parameter import Parameter
 from .module import Module
 
@@ -81,7 +81,7 @@ def _recurrence(mode, xg, h0, c0, w_hh, b_hh, w_hr, reverse):
     dtype = xg.dtype
     compute = _compute_dtype(dtype)
     backend = _backends.get(device)
-    with backend.context(device):
+    with backend.context(device), serial_blas(device):  # per-step products
         xp = backend.xp
         x, h, c, whh, bhh, whr = arrays(device, compute, *inputs)
         run = _RUNNERS[mode]
@@ -92,7 +92,7 @@ def _recurrence(mode, xg, h0, c0, w_hh, b_hh, w_hr, reverse):
         def backward(grads):
             gseq, gh, gc = (None if g is None else g.astype(compute._np, copy=False)
                             for g in grads)
-            with backend.context(device):
+            with backend.context(device), serial_blas(device):  # per-step products
                 got = saved.backward(xp, backend, gseq[::-1] if reverse else gseq, gh, gc)
             gx = got[0]
             return (gx[::-1] if reverse else gx,) + got[1:]
