@@ -258,6 +258,10 @@ CASES = [
      dict(attn_mask=("bool", _rng(5).random((4, 6)) < 0.7))),
     ("sdpa_float_mask", F.scaled_dot_product_attention, TF.scaled_dot_product_attention,
      (R(2, 4, 8), R(2, 6, 8, seed=1), R(2, 6, 3, seed=2)), dict(attn_mask=C(R(2, 4, 6)))),
+    # the fused attention node's mask gradient, the mask broadcast over the batch
+    ("sdpa_float_mask_grad", F.scaled_dot_product_attention, TF.scaled_dot_product_attention,
+     (R(2, 3, 4, 8), R(2, 3, 6, 8, seed=1), R(2, 3, 6, 3, seed=2)),
+     dict(attn_mask=R(4, 6, seed=3))),
 ]
 
 
@@ -271,3 +275,19 @@ def test_matches_torch_float64(case, device):
 def test_matches_torch_float32(case, device):
     _, ours, theirs, args, kwargs = case
     compare(ours, theirs, args, kwargs, device=device, dtype="float32")
+
+
+def test_sdpa_dropout_gradcheck():
+    """The fused attention node's backward through the dropout keep-mask (the same
+    mask on every call: the generator is re-seeded)."""
+    rng = _rng(11)
+    q, k, v = (tl.tensor(rng.standard_normal(s)).requires_grad_() for s in
+               ((2, 3, 4), (2, 5, 4), (2, 5, 3)))
+
+    def fn(q, k, v):
+        gen = tl.Generator().manual_seed(3)
+        return F.scaled_dot_product_attention(q, k, v, dropout_p=0.4, generator=gen)
+
+    out = fn(q, k, v)
+    assert (fn(q, k, v) == out).all() and (out != F.scaled_dot_product_attention(q, k, v)).any()
+    assert tl.autograd.gradcheck(fn, (q, k, v))
