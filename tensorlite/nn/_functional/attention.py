@@ -85,7 +85,7 @@ def attend(query, key, value, mask, scale, dropout_p=0.0, generator=None, weight
         def backward(grads):
             g, gp = grads[0], (grads[1] if len(grads) > 1 else None)
             with backend.context(device), np.errstate(all="ignore"), serial_blas(device):
-                g = g.astype(compute._np, copy=False)
+                g = backend.astype(g, compute._np)
                 gv = xp.matmul(xp.swapaxes(dropped, -1, -2), g) if value.requires_grad \
                     else None
                 gd = xp.matmul(g, xp.swapaxes(v, -1, -2))

@@ -90,7 +90,7 @@ def _recurrence(mode, xg, h0, c0, w_hh, b_hh, w_hr, reverse):
             None if c is None else finish(c, device, dtype))
     if needs_grad(*inputs):
         def backward(grads):
-            gseq, gh, gc = (None if g is None else g.astype(compute._np, copy=False)
+            gseq, gh, gc = (None if g is None else backend.astype(g, compute._np)
                             for g in grads)
             with backend.context(device), serial_blas(device):  # per-step products
                 got = saved.backward(xp, backend, gseq[::-1] if reverse else gseq, gh, gc)
