@@ -47,6 +47,20 @@ def _numerical(fn, inputs, tensor, eps):
     return columns
 
 
+def _analytical(out, checked, zeros):
+    """d out / d each checked tensor, one row per element of ``out`` (one backward each)."""
+    jacobians = [np.zeros((out.numel(), t.numel())) for t in checked]
+    for row in range(out.numel()):
+        seed = zeros(out.numel(), dtype=out.dtype, device=out.device)
+        seed[row] = 1
+        grads = _grad(out, checked, seed.reshape(out.shape), retain_graph=True,
+                      allow_unused=True)
+        for j, g in enumerate(grads):
+            if g is not None:
+                jacobians[j][row] = g.detach().to("cpu").numpy().astype(np.float64).ravel()
+    return jacobians
+
+
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
               nondet_tol=0.0, check_undefined_grad=True, fast_mode=False, **kwargs):
     """Whether ``func``'s autograd gradients match finite differences at ``inputs``
@@ -64,27 +78,21 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                           f"precision floating point. This check will likely fail if all the "
                           f"inputs are not of double precision floating point.", UserWarning)
     outputs = _outputs(func, inputs)
-    for i, out in enumerate(outputs):
-        if not out.requires_grad:
-            continue
-        flat_size = out.numel()
-        analytical = [np.zeros((flat_size, t.numel())) for t in checked]
-        for row in range(flat_size):
-            seed = zeros(out.numel(), dtype=out.dtype, device=out.device)
-            seed[row] = 1
-            grads = _grad(out, checked, seed.reshape(out.shape), retain_graph=True,
-                          allow_unused=True)
-            for j, g in enumerate(grads):
-                if g is not None:
-                    analytical[j][row] = g.detach().to("cpu").numpy().astype(np.float64).ravel()
+    # Every analytical Jacobian is taken before any input is perturbed: the finite
+    # differences write into the inputs, which would invalidate the saved tensors of the
+    # graph still needed for the other outputs.
+    analytical = {i: _analytical(out, checked, zeros)
+                  for i, out in enumerate(outputs) if out.requires_grad}
+    numerical = [_numerical(func, inputs, t, eps) for t in checked]
+    for i, jacobians in analytical.items():
         for j, t in enumerate(checked):
-            numerical = np.stack([col[i] for col in _numerical(func, inputs, t, eps)],
-                                 axis=1) if t.numel() else np.zeros((flat_size, 0))
-            if not np.allclose(analytical[j], numerical, rtol=rtol, atol=atol):
+            expected = (np.stack([col[i] for col in numerical[j]], axis=1) if t.numel()
+                        else np.zeros((outputs[i].numel(), 0)))
+            if not np.allclose(jacobians[j], expected, rtol=rtol, atol=atol):
                 if raise_exception:
                     raise GradcheckError(
                         f"Jacobian mismatch for output {i} with respect to input "
-                        f"{inputs.index(t)},\nnumerical:{numerical}\nanalytical:"
-                        f"{analytical[j]}\n")
+                        f"{inputs.index(t)},\nnumerical:{expected}\nanalytical:"
+                        f"{jacobians[j]}\n")
                 return False
     return True
