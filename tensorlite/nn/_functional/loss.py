@@ -103,13 +103,18 @@ def _classification(fn, node, input, target, weight, ignore_index, reduction,  #
             raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
     m = int(np.prod(batch)) if batch else 1
 
+    def unflatten(a2):
+        """``(m, c)`` rows back to ``input``'s layout (classes on dim 1)."""
+        return a2.reshape(c) if input.ndim == 1 else a2.reshape(batch + (c,)).transpose(
+            (0, input.ndim - 1) + tuple(range(1, input.ndim - 1)))
+
     def forward(xp, x, w, p):
         x2 = x[None] if input.ndim == 1 else xp.moveaxis(x, 1, -1).reshape(m, c)
         wrow = xp.ones(c, x.dtype) if w is None else w
         if probabilities:
             q = p[None] if input.ndim == 1 else xp.moveaxis(p, 1, -1).reshape(m, c)
             coef = (q * (1 - smoothing) + smoothing / c) * wrow
-            denom = m
+            denom, valid = m, None
         else:
             t = target._data.reshape(m).astype(np.int64)
             valid = t != ignore_index
@@ -132,13 +137,17 @@ def _classification(fn, node, input, target, weight, ignore_index, reduction,  #
 
         def rule(xp, g):
             gper = (g.reshape(m) if reduction == "none" else xp.broadcast_to(g * scale, (m,)))
+            if valid is not None:  # ignored rows get exactly 0, even where the mean is 0/0
+                gper = xp.where(valid, gper, 0)
             if from_logits:
                 gx2 = gper[:, None] * (xp.exp(logp) * coef.sum(axis=1, keepdims=True) - coef)
             else:
                 gx2 = -gper[:, None] * coef
-            gx = gx2.reshape(c) if input.ndim == 1 else xp.moveaxis(
-                gx2.reshape((batch[0],) + batch[1:] + (c,)), -1, 1)
-            return gx, None, None
+            gx = unflatten(gx2)
+            # probability targets: d per_i / d q_ic = -(1 - eps) w_c log p_ic
+            gq = unflatten(-gper[:, None] * (1 - smoothing) * wrow * logp) if probabilities \
+                else None
+            return gx, None, gq
 
         return xp.asarray(out), rule
 
