@@ -84,7 +84,9 @@ PAIR_CASES = (
     [(fn, dict(reduction=r)) for fn in ("mse_loss", "l1_loss") for r in REDUCTIONS]
     + [("smooth_l1_loss", dict(reduction=r, beta=b)) for r in REDUCTIONS for b in (0.0, 0.5, 2.0)]
     + [("huber_loss", dict(reduction=r, delta=d)) for r in REDUCTIONS for d in (0.5, 2.0)]
-    + [("huber_loss", dict(delta=0.7, weight=C(P(3, 4, seed=5))))]
+    + [(fn, dict(reduction=r, weight=C(P(3, 4, seed=5)))) for fn in ("mse_loss", "l1_loss",
+                                                                     "huber_loss")
+       for r in REDUCTIONS]
 )
 
 
@@ -94,6 +96,13 @@ def test_regression_losses(name, kwargs, device):
     """Both the input and the target get gradients."""
     compare(getattr(F, name), getattr(TF, name), (R(3, 4) * 2, R(3, 4, seed=1)), kwargs,
             device=device)
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "huber_loss"])
+def test_weight_of_the_wrong_size(name):
+    x = tl.zeros(3, 4)
+    with pytest.raises(ValueError, match="Weights and input must have the same size"):
+        getattr(F, name)(x, x, weight=tl.ones(4))
 
 
 def test_regression_broadcast_target_warns(device):

@@ -185,21 +185,42 @@ def _pair_check(fn, input, target):  # noqa: A002
                       f"to broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
-    r""":math:`(x - y)^2`, reduced."""
+def _check_weight(input, weight):  # noqa: A002
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+
+
+def _reduce_weighted(loss, weight, reduction, by_weight):
+    """``loss * weight`` reduced; the weighted mean divides by ``sum(weight)`` where
+    ``by_weight`` (``mse_loss``, ``l1_loss``), else by the element count (``huber_loss``),
+    as PyTorch does."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    loss = loss * weight
+    if reduction == "mean" and by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
+             weight=None):
+    r""":math:`w (x - y)^2`, reduced (the weighted mean divides by :math:`\sum w`)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _pair_check("mse_loss", input, target)
+    _check_weight(input, weight)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _reduce_weighted(diff * diff, weight, reduction, True)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
-    r""":math:`|x - y|`, reduced."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
+            weight=None):
+    r""":math:`w |x - y|`, reduced (the weighted mean divides by :math:`\sum w`)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _pair_check("l1_loss", input, target)
-    return _reduce((input - target).abs(), reduction)
+    _check_weight(input, weight)
+    return _reduce_weighted((input - target).abs(), weight, reduction, True)
 
 
 def _huber(diff, delta, scale):
@@ -228,8 +249,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa
     _pair_check("huber_loss", input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    loss = _huber(input - target, delta, 1.0)
-    return _reduce(loss * weight if weight is not None else loss, reduction)
+    _check_weight(input, weight)
+    return _reduce_weighted(_huber(input - target, delta, 1.0), weight, reduction, False)
 
 
 # ---- binary ----------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ Softmax(dim=1)
 
 from __future__ import annotations
 
+import warnings
+
 from ... import _creation
 from .. import functional as F
 from .. import init as _init
@@ -18,6 +20,15 @@ __all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "SELU"
            "Softplus", "Mish", "Hardswish", "Hardsigmoid", "Hardtanh", "ReLU6", "LogSigmoid",
            "Softsign", "Tanhshrink", "Threshold", "PReLU", "GLU", "Softmax", "LogSoftmax",
            "Softmin"]
+
+
+def _renamed(old, old_value, new, value):
+    """PyTorch's deprecated keyword ``old`` (a ``FutureWarning``) overriding ``new``."""
+    if old_value is None:
+        return value
+    warnings.warn(f"keyword argument `{old}` is deprecated and renamed to `{new}`",
+                  FutureWarning, stacklevel=3)
+    return old_value
 
 
 def _inplace(flag):
@@ -209,10 +220,13 @@ class Softplus(Module):
 class Hardtanh(Module):
     r"""Clamp to ``[min_val, max_val]``."""
 
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None,
+                 max_value=None):
         super().__init__()
+        min_val = _renamed("min_value", min_value, "min_val", min_val)
+        max_val = _renamed("max_value", max_value, "max_val", max_val)
         if max_val <= min_val:
-            raise AssertionError("max_val must be greater than min_val")
+            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val = min_val
         self.max_val = max_val
         self.inplace = inplace
