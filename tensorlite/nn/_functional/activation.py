@@ -28,7 +28,7 @@ from ._utils import check_tensor, fused, inplace_result, is_int
 __all__ = ["relu", "relu_", "leaky_relu", "tanh", "sigmoid", "gelu", "silu", "elu", "selu",
            "celu", "softplus", "mish", "hardswish", "hardsigmoid", "hardtanh", "relu6",
            "logsigmoid", "softsign", "tanhshrink", "prelu", "glu", "softmax", "log_softmax",
-           "softmin", "threshold"]
+           "softmin", "threshold", "hardshrink", "softshrink"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -225,6 +225,23 @@ def tanhshrink(input):  # noqa: A002
     r""":math:`x - \tanh(x)`."""
     check_tensor(input, "input", "tanhshrink")
     return input - input.tanh()
+
+
+def hardshrink(input, lambd=0.5):  # noqa: A002
+    r""":math:`x` where :math:`|x| > \lambda`, else 0."""
+    check_tensor(input, "input", "hardshrink")
+    return elementwise.where(input.abs() > lambd, input, 0.0)
+
+
+def softshrink(input, lambd=0.5):  # noqa: A002
+    r""":math:`x - \lambda` above :math:`\lambda`, :math:`x + \lambda` below
+    :math:`-\lambda`, else 0."""
+    check_tensor(input, "input", "softshrink")
+    if not lambd >= 0:
+        raise RuntimeError(f"softshrink(): lambda must be greater or equal to 0, but found "
+                           f"{lambd}")
+    return elementwise.where(input > lambd, input - lambd,
+                             elementwise.where(input < -lambd, input + lambd, 0.0))
 
 
 def threshold(input, threshold, value, inplace=False):  # noqa: A002

@@ -1,7 +1,7 @@
 r"""Resampling and rearranging: ``pad`` (constant, reflect, replicate, circular),
 ``interpolate`` (nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area;
 antialias),
-``pixel_shuffle`` and ``pixel_unshuffle``.
+``pixel_shuffle``, ``pixel_unshuffle`` and ``channel_shuffle``.
 
 Every non-constant padding and every interpolation is a gather along one axis at a
 time (integer index arrays into a differentiable ``Tensor.__getitem__``), so their
@@ -22,7 +22,8 @@ from ..._creation import tensor
 from .conv import crop, pad_array
 from ._utils import check_tensor, fused, is_int
 
-__all__ = ["pad", "interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["pad", "interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle",
+           "channel_shuffle"]
 
 
 def _take(x, axis, index):
@@ -345,3 +346,22 @@ def pixel_unshuffle(input, downscale_factor):  # noqa: A002
     return x.reshape(tuple(lead) + (c * r * r, h // r, w // r))
 
 
+
+
+def channel_shuffle(input, groups):  # noqa: A002
+    r"""Split the ``C`` channels of ``(N, C, *)`` into ``groups`` and interleave them:
+    output channel ``j * groups + g`` is input channel ``g * (C / groups) + j``
+    (ShuffleNet, Zhang et al., 2018)."""
+    check_tensor(input, "input", "channel_shuffle")
+    if input.ndim <= 2:
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input with "
+                           f"sizes {list(input.shape)}")
+    if not is_int(groups) or groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value "
+                           f"of groups:{groups}")
+    n, c, *rest = input.shape
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    x = input.reshape((n, groups, c // groups) + tuple(rest)).transpose(1, 2)
+    return x.reshape(tuple(input.shape))

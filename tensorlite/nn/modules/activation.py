@@ -19,7 +19,7 @@ from .module import Module
 __all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "SELU", "CELU",
            "Softplus", "Mish", "Hardswish", "Hardsigmoid", "Hardtanh", "ReLU6", "LogSigmoid",
            "Softsign", "Tanhshrink", "Threshold", "PReLU", "GLU", "Softmax", "LogSoftmax",
-           "Softmin"]
+           "Softmin", "Softmax2d", "Hardshrink", "Softshrink"]
 
 
 def _renamed(old, old_value, new, value):
@@ -332,3 +332,40 @@ class Softmin(Softmax):
     r""":math:`\mathrm{softmax}(-x)` along ``dim``."""
 
     _fn = staticmethod(F.softmin)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of ``(N, C, H, W)`` or ``(C, H, W)`` (dim ``-3``)."""
+
+    def forward(self, input):  # noqa: A002
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             f"instead")
+        return F.softmax(input, -3)
+
+
+class _Shrink(Module):
+    _fn = None
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Shrink):
+    r""":math:`x` where :math:`|x| > \lambda`, else 0; see ``F.hardshrink``."""
+
+    _fn = staticmethod(F.hardshrink)
+
+
+class Softshrink(_Shrink):
+    r"""Shrink toward 0 by :math:`\lambda`, zero inside :math:`[-\lambda, \lambda]`; see
+    ``F.softshrink``."""
+
+    _fn = staticmethod(F.softshrink)
