@@ -9,6 +9,7 @@ test_nn_functional), bad arguments with PyTorch's exception types.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import tensorlite as tl
@@ -84,3 +85,25 @@ def test_bad_arguments(call):
         call(torch)
     with pytest.raises(type(theirs.value)):
         call(tl)
+
+
+@pytest.mark.parametrize("name,args", [("elu_", (0.7,)), ("selu_", ()), ("celu_", (1.3,)),
+                                       ("leaky_relu_", (0.2,)), ("hardtanh_", (-0.5, 0.8)),
+                                       ("threshold_", (0.1, -2.0))])
+def test_inplace_activations(name, args, device):
+    x = R(3, 4) * 2
+    ours, theirs = tl.tensor(x, device=device), torch.tensor(x)
+    out = getattr(F, name)(ours, *args)
+    getattr(TF, name)(theirs, *args)
+    assert out is ours
+    np.testing.assert_allclose(ours.cpu().numpy(), theirs.numpy(), rtol=1e-12)
+    assert not (ours.cpu().numpy() == x).all()  # it did write
+
+
+@pytest.mark.parametrize("name,kwargs", [("upsample", dict(scale_factor=2, mode="bilinear")),
+                                         ("upsample_nearest", dict(size=(5, 3))),
+                                         ("upsample_bilinear", dict(scale_factor=1.5))])
+def test_deprecated_upsample_forms(name, kwargs, device):
+    with pytest.warns(UserWarning, match=f"`nn.functional.{name}` is deprecated"):
+        getattr(F, name)(tl.zeros(1, 2, 3, 4, device=device), **kwargs)
+    compare(getattr(F, name), getattr(TF, name), (R(1, 2, 3, 4),), kwargs, device=device)

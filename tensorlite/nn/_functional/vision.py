@@ -15,6 +15,7 @@ tensor([[3., 2., 1., 2., 3., 2.]])
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -22,7 +23,8 @@ from ..._creation import tensor
 from .conv import crop, pad_array
 from ._utils import check_tensor, fused, is_int
 
-__all__ = ["pad", "interpolate", "upsample", "pixel_shuffle", "pixel_unshuffle",
+__all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
+           "pixel_shuffle", "pixel_unshuffle",
            "channel_shuffle"]
 
 
@@ -298,9 +300,28 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest",  # noqa: A0
     return out
 
 
+def _deprecated(name):
+    # PyTorch's UserWarning for its old resizing entry points
+    warnings.warn(f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` "
+                  f"instead.", stacklevel=3)
+
+
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):  # noqa: A002
     """Deprecated alias of :func:`interpolate`."""
+    _deprecated("upsample")
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):  # noqa: A002
+    """Deprecated: :func:`interpolate` with ``mode="nearest"``."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
+    """Deprecated: :func:`interpolate` with ``mode="bilinear", align_corners=True``."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 def _check_factor(fn, factor):
