@@ -160,3 +160,64 @@ def test_loss_module_repr_and_defaults(name):
     ours, theirs = getattr(tl.nn, name)(), getattr(torch.nn, name)()
     assert repr(ours) == repr(theirs)
     assert ours.reduction == theirs.reduction
+
+
+# ---- the other PyTorch losses ------------------------------------------------------------------
+def _signs(*shape, seed=0):
+    return C(np.where(np.random.default_rng(seed).random(shape) < 0.5, -1.0, 1.0))
+
+
+MORE = [
+    ("soft_margin_loss", (R(3, 4), _signs(3, 4)), {}),
+    ("margin_ranking_loss", (R(5), R(5, seed=1), _signs(5)), dict(margin=0.3)),
+    ("hinge_embedding_loss", (R(3, 4), _signs(3, 4)), dict(margin=0.8)),
+    ("cosine_embedding_loss", (R(4, 5), R(4, 5, seed=1), _signs(4)), dict(margin=0.2)),
+    ("cosine_embedding_loss", (R(5), R(5, seed=1), _signs()), {}),
+    ("poisson_nll_loss", (R(3, 4), P(3, 4, seed=1) * 4), dict(full=True)),
+    ("poisson_nll_loss", (P(3, 4), P(3, 4, seed=1) * 4), dict(log_input=False)),
+    ("gaussian_nll_loss", (R(3, 4), R(3, 4, seed=1), P(3, 4, seed=2)), dict(full=True)),
+    ("gaussian_nll_loss", (R(3, 4), R(3, 4, seed=1), P(3, seed=2)), {}),  # homoscedastic
+    ("gaussian_nll_loss", (R(3, 4), R(3, 4, seed=1), P(3, 1, seed=2) * 1e-8), {}),  # clamped
+    ("triplet_margin_loss", (R(4, 5), R(4, 5, seed=1), R(4, 5, seed=2)), dict(margin=2.0)),
+    ("triplet_margin_loss", (R(4, 5), R(4, 5, seed=1), R(4, 5, seed=2)),
+     dict(p=1.0, swap=True)),
+    ("multilabel_soft_margin_loss", (R(3, 4), P(3, 4, seed=1)),
+     dict(weight=C(P(4, seed=2)))),
+]
+
+
+@pytest.mark.parametrize("red", REDUCTIONS)
+@pytest.mark.parametrize("name,args,kwargs", MORE, ids=[f"{c[0]}-{i}" for i, c in
+                                                      enumerate(MORE)])
+def test_more_losses(name, args, kwargs, red, device):
+    compare(getattr(F, name), getattr(TF, name), args, dict(kwargs, reduction=red),
+            device=device)
+
+
+@pytest.mark.parametrize("call", [
+    lambda L: L.nn.functional.gaussian_nll_loss(L.zeros(3, 4), L.zeros(3, 4), -L.ones(3, 4)),
+    lambda L: L.nn.functional.gaussian_nll_loss(L.zeros(3, 4), L.zeros(3, 4), L.ones(2, 4)),
+    lambda L: L.nn.functional.gaussian_nll_loss(L.zeros(3), L.zeros(3), 1.0, reduction="x"),
+    lambda L: L.nn.functional.margin_ranking_loss(L.zeros(3), L.zeros(3, 1), L.zeros(3)),
+    lambda L: L.nn.functional.triplet_margin_loss(L.zeros(3, 2), L.zeros(3, 2), L.zeros(2)),
+    lambda L: L.nn.TripletMarginLoss(margin=0),
+    lambda L: L.nn.functional.soft_margin_loss(L.zeros(3), L.zeros(3), reduction="x"),
+], ids=["negative_var", "var_size", "gnll_reduction", "ranking_dims", "triplet_dims",
+        "triplet_margin", "reduction"])
+def test_more_losses_bad_input(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(tl)
+
+
+@pytest.mark.parametrize("name,args", [("SoftMarginLoss", ()), ("MarginRankingLoss", (0.5,)),
+                                       ("HingeEmbeddingLoss", ()), ("CosineEmbeddingLoss", ()),
+                                       ("PoissonNLLLoss", (False, True)),
+                                       ("GaussianNLLLoss", ()), ("TripletMarginLoss", (2.0,)),
+                                       ("MultiLabelSoftMarginLoss", ())])
+def test_more_loss_modules(name, args):
+    ours, theirs = getattr(tl.nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(ours) == repr(theirs)
+    assert {k: v for k, v in vars(ours).items() if not k.startswith("_")} == \
+        {k: v for k, v in vars(theirs).items() if not k.startswith("_")}

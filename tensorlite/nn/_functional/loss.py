@@ -20,16 +20,22 @@ class indices (PyTorch's convention) and by the number of samples for probabilit
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
 from ... import _dtype
+from ..._creation import ones_like
 from ..._ops import elementwise
+from ..._tensor import Tensor
 from ._utils import check_tensor, fused
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+           "soft_margin_loss", "margin_ranking_loss", "hinge_embedding_loss",
+           "cosine_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
+           "triplet_margin_loss", "multilabel_soft_margin_loss"]
 
 
 def legacy_reduction(size_average, reduce, reduction):
@@ -318,3 +324,148 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
     return _reduce(loss, reduction)
+
+
+# ---- margin, ranking and likelihood losses (composites: autograd gives their derivatives) --
+def _legacy(size_average, reduce, reduction, extra=()):
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, extra)
+    return reduction
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A002
+                     reduction="mean"):
+    r""":math:`\log(1 + e^{-y x})` for targets :math:`y \in \{-1, 1\}`, reduced."""
+    from .activation import softplus
+
+    reduction = _legacy(size_average, reduce, reduction)
+    check_tensor(input, "input", "soft_margin_loss")
+    check_tensor(target, "target", "soft_margin_loss")
+    return _reduce(softplus(-target * input), reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    r""":math:`\max(0, -y (x_1 - x_2) + \text{margin})`: ``y = 1`` asks
+    :math:`x_1 > x_2`, ``y = -1`` the reverse."""
+    reduction = _legacy(size_average, reduce, reduction)
+    for name, t in (("input1", input1), ("input2", input2), ("target", target)):
+        check_tensor(t, name, "margin_ranking_loss")
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same "
+                           f"dimension but got sizes: input1: {input1.shape}, input2: "
+                           f"{input2.shape}, target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,  # noqa: A002
+                         reduction="mean"):
+    r""":math:`x` where ``y = 1``, :math:`\max(0, \text{margin} - x)` where ``y = -1``
+    (both terms where ``y`` is neither, as PyTorch)."""
+    reduction = _legacy(size_average, reduce, reduction)
+    check_tensor(input, "input", "hinge_embedding_loss")
+    check_tensor(target, "target", "hinge_embedding_loss")
+    loss = (elementwise.where(target != 1, (margin - input).clamp(min=0), 0.0)
+            + elementwise.where(target != -1, input, 0.0))
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    r""":math:`1 - \cos(x_1, x_2)` where ``y = 1``, :math:`\max(0, \cos(x_1, x_2) -
+    \text{margin})` where ``y = -1``; the cosine over the feature dim with
+    :math:`10^{-12}` added to each squared norm (PyTorch's)."""
+    reduction = _legacy(size_average, reduce, reduction)
+    for name, t in (("input1", input1), ("input2", input2), ("target", target)):
+        check_tensor(t, name, "cosine_embedding_loss")
+    if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape) or \
+            target.ndim != input1.ndim - 1:
+        raise RuntimeError(f"cosine_embedding_loss(): expected inputs of the same shape, 1D "
+                           f"or 2D, and a target with one dim fewer, got {list(input1.shape)}, "
+                           f"{list(input2.shape)} and {list(target.shape)}")
+    dim = target.ndim
+    norms = ((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)
+    cos = (input1 * input2).sum(dim) / norms.sqrt()
+    loss = (elementwise.where(target == 1, 1 - cos, 0.0)
+            + elementwise.where(target == -1, (cos - margin).clamp(min=0), 0.0))
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None,  # noqa: A002
+                     eps=1e-8, reduce=None, reduction="mean"):
+    r"""Poisson negative log-likelihood: :math:`e^{x} - y x` (``log_input``) or :math:`x - y
+    \log(x + \text{eps})`; ``full`` adds Stirling's :math:`y \log y - y + \frac12 \log(2\pi
+    y)` where :math:`y > 1`."""
+    reduction = _legacy(size_average, reduce, reduction)
+    check_tensor(input, "input", "poisson_nll_loss")
+    check_tensor(target, "target", "poisson_nll_loss")
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + elementwise.where(target > 1, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):  # noqa: A002
+    r"""Gaussian negative log-likelihood :math:`\frac12 (\log v + (x - y)^2 / v)` with the
+    variance :math:`v` clamped at ``eps`` (the clamp passes gradients straight through, as
+    PyTorch's in-place clamp under ``no_grad``); ``full`` adds :math:`\frac12 \log 2\pi`.
+    ``var`` is a float, ``input``'s shape, that shape without its last dim, or broadcastable
+    to it in exactly one dim of size 1."""
+    check_tensor(input, "input", "gaussian_nll_loss")
+    check_tensor(target, "target", "gaussian_nll_loss")
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = ones_like(input) * var
+    elif var._backend.has_data and var.numel() and bool((var._data < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(
+                v for n, v in zip(input.shape, var.shape) if n != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var + (var.clamp(min=eps) - var).detach()
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    r""":math:`\max(d(a, p) - d(a, n) + \text{margin}, 0)` with ``F.pairwise_distance``
+    :math:`d`; ``swap`` uses :math:`\min(d(a, n), d(p, n))` (Balntas et al., 2016)."""
+    from .distance import pairwise_distance
+
+    reduction = _legacy(size_average, reduce, reduction)
+    for name, t in (("anchor", anchor), ("positive", positive), ("negative", negative)):
+        check_tensor(t, name, "triplet_margin_loss")
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {anchor.ndim}D, "
+                           f"positive {positive.ndim}D, and negative {negative.ndim}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = elementwise.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None,  # noqa: A002
+                                reduce=None, reduction="mean"):
+    r"""Per sample, the mean over the ``C`` classes of :math:`-w_c (y_c \log\sigma(x_c) +
+    (1 - y_c) \log\sigma(-x_c))`, then reduced over samples."""
+    from .activation import logsigmoid
+
+    reduction = _legacy(size_average, reduce, reduction)
+    check_tensor(input, "input", "multilabel_soft_margin_loss")
+    check_tensor(target, "target", "multilabel_soft_margin_loss")
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    dim = input.ndim - 1
+    return _reduce(loss.sum(dim) / input.shape[dim], reduction)
