@@ -221,3 +221,20 @@ def test_more_loss_modules(name, args):
     assert repr(ours) == repr(theirs)
     assert {k: v for k, v in vars(ours).items() if not k.startswith("_")} == \
         {k: v for k, v in vars(theirs).items() if not k.startswith("_")}
+
+
+@pytest.mark.parametrize("legacy", [dict(size_average=False), dict(reduce=False),
+                                    dict(size_average=True, reduce=True)])
+@pytest.mark.parametrize("name,args", [
+    ("cross_entropy", (R(5, 4), LONG(4, 5))),
+    ("nll_loss", (R(5, 4), LONG(4, 5))),
+    ("mse_loss", (R(3, 4), R(3, 4, seed=1))),
+    ("binary_cross_entropy_with_logits", (R(3, 4), P(3, 4, seed=1))),
+    ("kl_div", (R(3, 4), P(3, 4, seed=1))),
+])
+def test_legacy_size_average_and_reduce(name, args, legacy, device):
+    """PyTorch's deprecated pair maps to a reduction (with its warning)."""
+    with pytest.warns(UserWarning, match="size_average and reduce args will be deprecated"):
+        getattr(F, name)(*[tl.tensor(a[1] if isinstance(a, tuple) else a) for a in args],
+                         **legacy)
+    compare(getattr(F, name), getattr(TF, name), args, legacy, device=device)
