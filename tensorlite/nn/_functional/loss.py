@@ -327,9 +327,12 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
 
 
 # ---- margin, ranking and likelihood losses (composites: autograd gives their derivatives) --
-def _legacy(size_average, reduce, reduction, extra=()):
+def _prepare(fn, size_average, reduce, reduction, **tensors):
+    """The reduction (legacy pair mapped, then checked); every named tensor checked."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    _check_reduction(reduction, extra)
+    _check_reduction(reduction)
+    for name, t in tensors.items():
+        check_tensor(t, name, fn)
     return reduction
 
 
@@ -338,9 +341,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A00
     r""":math:`\log(1 + e^{-y x})` for targets :math:`y \in \{-1, 1\}`, reduced."""
     from .activation import softplus
 
-    reduction = _legacy(size_average, reduce, reduction)
-    check_tensor(input, "input", "soft_margin_loss")
-    check_tensor(target, "target", "soft_margin_loss")
+    reduction = _prepare("soft_margin_loss", size_average, reduce, reduction, input=input,
+                         target=target)
     return _reduce(softplus(-target * input), reduction)
 
 
@@ -348,9 +350,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
                         reduction="mean"):
     r""":math:`\max(0, -y (x_1 - x_2) + \text{margin})`: ``y = 1`` asks
     :math:`x_1 > x_2`, ``y = -1`` the reverse."""
-    reduction = _legacy(size_average, reduce, reduction)
-    for name, t in (("input1", input1), ("input2", input2), ("target", target)):
-        check_tensor(t, name, "margin_ranking_loss")
+    reduction = _prepare("margin_ranking_loss", size_average, reduce, reduction,
+                         input1=input1, input2=input2, target=target)
     if not input1.ndim == input2.ndim == target.ndim:
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same "
                            f"dimension but got sizes: input1: {input1.shape}, input2: "
@@ -362,9 +363,8 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
                          reduction="mean"):
     r""":math:`x` where ``y = 1``, :math:`\max(0, \text{margin} - x)` where ``y = -1``
     (both terms where ``y`` is neither, as PyTorch)."""
-    reduction = _legacy(size_average, reduce, reduction)
-    check_tensor(input, "input", "hinge_embedding_loss")
-    check_tensor(target, "target", "hinge_embedding_loss")
+    reduction = _prepare("hinge_embedding_loss", size_average, reduce, reduction, input=input,
+                         target=target)
     loss = (elementwise.where(target != 1, (margin - input).clamp(min=0), 0.0)
             + elementwise.where(target != -1, input, 0.0))
     return _reduce(loss, reduction)
@@ -375,9 +375,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     r""":math:`1 - \cos(x_1, x_2)` where ``y = 1``, :math:`\max(0, \cos(x_1, x_2) -
     \text{margin})` where ``y = -1``; the cosine over the feature dim with
     :math:`10^{-12}` added to each squared norm (PyTorch's)."""
-    reduction = _legacy(size_average, reduce, reduction)
-    for name, t in (("input1", input1), ("input2", input2), ("target", target)):
-        check_tensor(t, name, "cosine_embedding_loss")
+    reduction = _prepare("cosine_embedding_loss", size_average, reduce, reduction,
+                         input1=input1, input2=input2, target=target)
     if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape) or \
             target.ndim != input1.ndim - 1:
         raise RuntimeError(f"cosine_embedding_loss(): expected inputs of the same shape, 1D "
@@ -396,9 +395,8 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     r"""Poisson negative log-likelihood: :math:`e^{x} - y x` (``log_input``) or :math:`x - y
     \log(x + \text{eps})`; ``full`` adds Stirling's :math:`y \log y - y + \frac12 \log(2\pi
     y)` where :math:`y > 1`."""
-    reduction = _legacy(size_average, reduce, reduction)
-    check_tensor(input, "input", "poisson_nll_loss")
-    check_tensor(target, "target", "poisson_nll_loss")
+    reduction = _prepare("poisson_nll_loss", size_average, reduce, reduction, input=input,
+                         target=target)
     loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
     if full:
         stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
@@ -441,9 +439,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     :math:`d`; ``swap`` uses :math:`\min(d(a, n), d(p, n))` (Balntas et al., 2016)."""
     from .distance import pairwise_distance
 
-    reduction = _legacy(size_average, reduce, reduction)
-    for name, t in (("anchor", anchor), ("positive", positive), ("negative", negative)):
-        check_tensor(t, name, "triplet_margin_loss")
+    reduction = _prepare("triplet_margin_loss", size_average, reduce, reduction,
+                         anchor=anchor, positive=positive, negative=negative)
     if not anchor.ndim == positive.ndim == negative.ndim:
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
                            f"the same number of dimensions, but got: anchor {anchor.ndim}D, "
@@ -461,9 +458,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None,  
     (1 - y_c) \log\sigma(-x_c))`, then reduced over samples."""
     from .activation import logsigmoid
 
-    reduction = _legacy(size_average, reduce, reduction)
-    check_tensor(input, "input", "multilabel_soft_margin_loss")
-    check_tensor(target, "target", "multilabel_soft_margin_loss")
+    reduction = _prepare("multilabel_soft_margin_loss", size_average, reduce, reduction,
+                         input=input, target=target)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
