@@ -20,6 +20,7 @@ import warnings
 import numpy as np
 
 from ..._creation import tensor
+from ..._ops.linalg import linear
 from .conv import crop, pad_array
 from ._utils import check_tensor, fused, is_int
 
@@ -228,15 +229,30 @@ def _taps_antialias(n, dst, ratio, mode):
     return np.minimum(index, n - 1), weight
 
 
+# Up to this many input pixels along an axis, the taps become a dense (out, in) matrix and
+# one matrix product (BLAS, forward and backward) beats a gather and its scatter-add.
+_DENSE_MAX = 1024
+
+
 def _resample(x, axis, index, weight):
-    """``x`` along ``axis`` replaced by the taps' weighted sums (a gather, then a sum)."""
+    """``x`` along ``axis`` replaced by the taps' weighted sums: a gather then a sum, or a
+    product with the dense interpolation matrix for short axes (zeros add exactly, so
+    both give the same values)."""
     o, k = index.shape
-    out = _take(x, axis, index.reshape(-1))
     if weight is None:
-        return out
+        return _take(x, axis, index.reshape(-1))
+    dtype = x.dtype if x.dtype.is_floating_point else None
+    n = x.shape[axis]
+    if n <= _DENSE_MAX:
+        dense = np.zeros((o, n))
+        np.add.at(dense, (np.arange(o)[:, None], index), weight)
+        # linear() flattens the leading dims into one GEMM (forward and backward)
+        return linear(x.movedim(axis, -1), tensor(dense, dtype=dtype, device=x.device)).movedim(
+            -1, axis)
+    out = _take(x, axis, index.reshape(-1))
     out = out.reshape(tuple(x.shape[:axis]) + (o, k) + tuple(x.shape[axis + 1:]))
-    w = tensor(weight.reshape((o, k) + (1,) * (x.ndim - axis - 1)),
-               dtype=x.dtype if x.dtype.is_floating_point else None, device=x.device)
+    w = tensor(weight.reshape((o, k) + (1,) * (x.ndim - axis - 1)), dtype=dtype,
+               device=x.device)
     return (out * w).sum(axis + 1)
 
 
