@@ -28,7 +28,8 @@ from ._utils import check_tensor, fused, inplace_result, is_int
 __all__ = ["relu", "relu_", "leaky_relu", "tanh", "sigmoid", "gelu", "silu", "elu", "selu",
            "celu", "softplus", "mish", "hardswish", "hardsigmoid", "hardtanh", "relu6",
            "logsigmoid", "softsign", "tanhshrink", "prelu", "glu", "softmax", "log_softmax",
-           "softmin", "threshold"]
+           "softmin", "threshold", "hardshrink", "softshrink", "elu_", "selu_", "celu_",
+           "leaky_relu_", "hardtanh_", "threshold_"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -227,6 +228,23 @@ def tanhshrink(input):  # noqa: A002
     return input - input.tanh()
 
 
+def hardshrink(input, lambd=0.5):  # noqa: A002
+    r""":math:`x` where :math:`|x| > \lambda`, else 0."""
+    check_tensor(input, "input", "hardshrink")
+    return elementwise.where(input.abs() > lambd, input, 0.0)
+
+
+def softshrink(input, lambd=0.5):  # noqa: A002
+    r""":math:`x - \lambda` above :math:`\lambda`, :math:`x + \lambda` below
+    :math:`-\lambda`, else 0."""
+    check_tensor(input, "input", "softshrink")
+    if not lambd >= 0:
+        raise RuntimeError(f"softshrink(): lambda must be greater or equal to 0, but found "
+                           f"{lambd}")
+    return elementwise.where(input > lambd, input - lambd,
+                             elementwise.where(input < -lambd, input + lambd, 0.0))
+
+
 def threshold(input, threshold, value, inplace=False):  # noqa: A002
     """``input`` where it exceeds ``threshold``, else ``value``."""
     return _activation(_threshold, input, float(threshold), float(value), inplace=inplace,
@@ -318,3 +336,35 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):  # noqa: A002
     if dim is None:
         dim = _softmax_dim("softmin", input.ndim)
     return softmax(-input, dim, dtype=dtype)
+
+
+# ---- in-place forms (PyTorch's ``F.<name>_``) ----------------------------------------------
+def elu_(input, alpha=1.0):  # noqa: A002
+    """In-place :func:`elu`."""
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input):  # noqa: A002
+    """In-place :func:`selu`."""
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):  # noqa: A002
+    """In-place :func:`celu`."""
+    return celu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):  # noqa: A002
+    """In-place :func:`leaky_relu`."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):  # noqa: A002
+    """In-place :func:`hardtanh`."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input, threshold, value):  # noqa: A002
+    """In-place :func:`threshold`."""
+    return _activation(_threshold, input, float(threshold), float(value), inplace=True,
+                       fn="threshold_")

@@ -20,16 +20,22 @@ class indices (PyTorch's convention) and by the number of samples for probabilit
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
 from ... import _dtype
+from ..._creation import ones_like
 from ..._ops import elementwise
+from ..._tensor import Tensor
 from ._utils import check_tensor, fused
 
 __all__ = ["cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div",
+           "soft_margin_loss", "margin_ranking_loss", "hinge_embedding_loss",
+           "cosine_embedding_loss", "poisson_nll_loss", "gaussian_nll_loss",
+           "triplet_margin_loss", "multilabel_soft_margin_loss"]
 
 
 def legacy_reduction(size_average, reduce, reduction):
@@ -103,13 +109,18 @@ def _classification(fn, node, input, target, weight, ignore_index, reduction,  #
             raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
     m = int(np.prod(batch)) if batch else 1
 
+    def unflatten(a2):
+        """``(m, c)`` rows back to ``input``'s layout (classes on dim 1)."""
+        return a2.reshape(c) if input.ndim == 1 else a2.reshape(batch + (c,)).transpose(
+            (0, input.ndim - 1) + tuple(range(1, input.ndim - 1)))
+
     def forward(xp, x, w, p):
         x2 = x[None] if input.ndim == 1 else xp.moveaxis(x, 1, -1).reshape(m, c)
         wrow = xp.ones(c, x.dtype) if w is None else w
         if probabilities:
             q = p[None] if input.ndim == 1 else xp.moveaxis(p, 1, -1).reshape(m, c)
             coef = (q * (1 - smoothing) + smoothing / c) * wrow
-            denom = m
+            denom, valid = m, None
         else:
             t = target._data.reshape(m).astype(np.int64)
             valid = t != ignore_index
@@ -132,13 +143,17 @@ def _classification(fn, node, input, target, weight, ignore_index, reduction,  #
 
         def rule(xp, g):
             gper = (g.reshape(m) if reduction == "none" else xp.broadcast_to(g * scale, (m,)))
+            if valid is not None:  # ignored rows get exactly 0, even where the mean is 0/0
+                gper = xp.where(valid, gper, 0)
             if from_logits:
                 gx2 = gper[:, None] * (xp.exp(logp) * coef.sum(axis=1, keepdims=True) - coef)
             else:
                 gx2 = -gper[:, None] * coef
-            gx = gx2.reshape(c) if input.ndim == 1 else xp.moveaxis(
-                gx2.reshape((batch[0],) + batch[1:] + (c,)), -1, 1)
-            return gx, None, None
+            gx = unflatten(gx2)
+            # probability targets: d per_i / d q_ic = -(1 - eps) w_c log p_ic
+            gq = unflatten(-gper[:, None] * (1 - smoothing) * wrow * logp) if probabilities \
+                else None
+            return gx, None, gq
 
         return xp.asarray(out), rule
 
@@ -176,21 +191,42 @@ def _pair_check(fn, input, target):  # noqa: A002
                       f"to broadcasting. Please ensure they have the same size.", stacklevel=3)
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
-    r""":math:`(x - y)^2`, reduced."""
+def _check_weight(input, weight):  # noqa: A002
+    if weight is not None and tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+
+
+def _reduce_weighted(loss, weight, reduction, by_weight):
+    """``loss * weight`` reduced; the weighted mean divides by ``sum(weight)`` where
+    ``by_weight`` (``mse_loss``, ``l1_loss``), else by the element count (``huber_loss``),
+    as PyTorch does."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    loss = loss * weight
+    if reduction == "mean" and by_weight:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
+             weight=None):
+    r""":math:`w (x - y)^2`, reduced (the weighted mean divides by :math:`\sum w`)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _pair_check("mse_loss", input, target)
+    _check_weight(input, weight)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _reduce_weighted(diff * diff, weight, reduction, True)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):  # noqa: A002
-    r""":math:`|x - y|`, reduced."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
+            weight=None):
+    r""":math:`w |x - y|`, reduced (the weighted mean divides by :math:`\sum w`)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     _pair_check("l1_loss", input, target)
-    return _reduce((input - target).abs(), reduction)
+    _check_weight(input, weight)
+    return _reduce_weighted((input - target).abs(), weight, reduction, True)
 
 
 def _huber(diff, delta, scale):
@@ -219,8 +255,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa
     _pair_check("huber_loss", input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    loss = _huber(input - target, delta, 1.0)
-    return _reduce(loss * weight if weight is not None else loss, reduction)
+    _check_weight(input, weight)
+    return _reduce_weighted(_huber(input - target, delta, 1.0), weight, reduction, False)
 
 
 # ---- binary ----------------------------------------------------------------------------------
@@ -288,3 +324,144 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
     return _reduce(loss, reduction)
+
+
+# ---- margin, ranking and likelihood losses (composites: autograd gives their derivatives) --
+def _prepare(fn, size_average, reduce, reduction, **tensors):
+    """The reduction (legacy pair mapped, then checked); every named tensor checked."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    for name, t in tensors.items():
+        check_tensor(t, name, fn)
+    return reduction
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A002
+                     reduction="mean"):
+    r""":math:`\log(1 + e^{-y x})` for targets :math:`y \in \{-1, 1\}`, reduced."""
+    from .activation import softplus
+
+    reduction = _prepare("soft_margin_loss", size_average, reduce, reduction, input=input,
+                         target=target)
+    return _reduce(softplus(-target * input), reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    r""":math:`\max(0, -y (x_1 - x_2) + \text{margin})`: ``y = 1`` asks
+    :math:`x_1 > x_2`, ``y = -1`` the reverse."""
+    reduction = _prepare("margin_ranking_loss", size_average, reduce, reduction,
+                         input1=input1, input2=input2, target=target)
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same "
+                           f"dimension but got sizes: input1: {input1.shape}, input2: "
+                           f"{input2.shape}, target: {target.shape} ")
+    return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,  # noqa: A002
+                         reduction="mean"):
+    r""":math:`x` where ``y = 1``, :math:`\max(0, \text{margin} - x)` where ``y = -1``
+    (both terms where ``y`` is neither, as PyTorch)."""
+    reduction = _prepare("hinge_embedding_loss", size_average, reduce, reduction, input=input,
+                         target=target)
+    loss = (elementwise.where(target != 1, (margin - input).clamp(min=0), 0.0)
+            + elementwise.where(target != -1, input, 0.0))
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    r""":math:`1 - \cos(x_1, x_2)` where ``y = 1``, :math:`\max(0, \cos(x_1, x_2) -
+    \text{margin})` where ``y = -1``; the cosine over the feature dim with
+    :math:`10^{-12}` added to each squared norm (PyTorch's)."""
+    reduction = _prepare("cosine_embedding_loss", size_average, reduce, reduction,
+                         input1=input1, input2=input2, target=target)
+    if input1.ndim not in (1, 2) or tuple(input1.shape) != tuple(input2.shape) or \
+            target.ndim != input1.ndim - 1:
+        raise RuntimeError(f"cosine_embedding_loss(): expected inputs of the same shape, 1D "
+                           f"or 2D, and a target with one dim fewer, got {list(input1.shape)}, "
+                           f"{list(input2.shape)} and {list(target.shape)}")
+    dim = target.ndim
+    norms = ((input1 * input1).sum(dim) + 1e-12) * ((input2 * input2).sum(dim) + 1e-12)
+    cos = (input1 * input2).sum(dim) / norms.sqrt()
+    loss = (elementwise.where(target == 1, 1 - cos, 0.0)
+            + elementwise.where(target == -1, (cos - margin).clamp(min=0), 0.0))
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None,  # noqa: A002
+                     eps=1e-8, reduce=None, reduction="mean"):
+    r"""Poisson negative log-likelihood: :math:`e^{x} - y x` (``log_input``) or :math:`x - y
+    \log(x + \text{eps})`; ``full`` adds Stirling's :math:`y \log y - y + \frac12 \log(2\pi
+    y)` where :math:`y > 1`."""
+    reduction = _prepare("poisson_nll_loss", size_average, reduce, reduction, input=input,
+                         target=target)
+    loss = input.exp() - target * input if log_input else input - target * (input + eps).log()
+    if full:
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + elementwise.where(target > 1, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):  # noqa: A002
+    r"""Gaussian negative log-likelihood :math:`\frac12 (\log v + (x - y)^2 / v)` with the
+    variance :math:`v` clamped at ``eps`` (the clamp passes gradients straight through, as
+    PyTorch's in-place clamp under ``no_grad``); ``full`` adds :math:`\frac12 \log 2\pi`.
+    ``var`` is a float, ``input``'s shape, that shape without its last dim, or broadcastable
+    to it in exactly one dim of size 1."""
+    check_tensor(input, "input", "gaussian_nll_loss")
+    check_tensor(target, "target", "gaussian_nll_loss")
+    if not isinstance(var, Tensor):
+        if var < 0:
+            raise ValueError("var has negative entry/entries")
+        var = ones_like(input) * var
+    elif var._backend.has_data and var.numel() and bool((var._data < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and sum(
+                v for n, v in zip(input.shape, var.shape) if n != v) == 1):
+            raise ValueError("var is of incorrect size")
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(reduction + " is not valid")
+    var = var + (var.clamp(min=eps) - var).detach()
+    loss = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce(loss, reduction)
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    r""":math:`\max(d(a, p) - d(a, n) + \text{margin}, 0)` with ``F.pairwise_distance``
+    :math:`d`; ``swap`` uses :math:`\min(d(a, n), d(p, n))` (Balntas et al., 2016)."""
+    from .distance import pairwise_distance
+
+    reduction = _prepare("triplet_margin_loss", size_average, reduce, reduction,
+                         anchor=anchor, positive=positive, negative=negative)
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {anchor.ndim}D, "
+                           f"positive {positive.ndim}D, and negative {negative.ndim}D inputs")
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_neg = elementwise.minimum(d_neg, pairwise_distance(positive, negative, p, eps))
+    return _reduce((margin + d_pos - d_neg).clamp(min=0), reduction)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None,  # noqa: A002
+                                reduce=None, reduction="mean"):
+    r"""Per sample, the mean over the ``C`` classes of :math:`-w_c (y_c \log\sigma(x_c) +
+    (1 - y_c) \log\sigma(-x_c))`, then reduced over samples."""
+    from .activation import logsigmoid
+
+    reduction = _prepare("multilabel_soft_margin_loss", size_average, reduce, reduction,
+                         input=input, target=target)
+    loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    dim = input.ndim - 1
+    return _reduce(loss.sum(dim) / input.shape[dim], reduction)

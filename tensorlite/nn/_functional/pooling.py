@@ -31,6 +31,9 @@ __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
 
 def _geometry(fn, d, input, kernel_size, stride, padding, dilation, ceil_mode):  # noqa: A002
     check_tensor(input, "input", fn)
+    if fn == "avg_pool2d" and input.ndim < 3:  # PyTorch reads size(-3) before any check
+        raise IndexError(f"avg_pool2d: Dimension out of range (expected a 3D or 4D input, got "
+                         f"{list(input.shape)})")
     if input.ndim not in (d + 1, d + 2):
         dims = {1: "2D or 3D", 2: "3D or 4D", 3: "4D or 5D"}[d]
         raise RuntimeError(f"{fn}: Expected {dims} (batch mode) tensor for input, got "

@@ -54,7 +54,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,  # 
         data = xp.take(weight._data, idx.reshape(-1), axis=0).reshape(tuple(idx.shape) + (weight.shape[1],))
     result = _wrap(data, device, weight.dtype)
     if needs_grad(weight):
-        shape, np_dtype = weight._data.shape, weight._data.dtype
+        shape = weight._data.shape
         flat = idx.reshape(-1)
 
         def backward(grads):  # rows add up over repeated indices; padding_idx gets none

@@ -8,6 +8,8 @@ Softmax(dim=1)
 
 from __future__ import annotations
 
+import warnings
+
 from ... import _creation
 from .. import functional as F
 from .. import init as _init
@@ -17,7 +19,16 @@ from .module import Module
 __all__ = ["ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "SiLU", "ELU", "SELU", "CELU",
            "Softplus", "Mish", "Hardswish", "Hardsigmoid", "Hardtanh", "ReLU6", "LogSigmoid",
            "Softsign", "Tanhshrink", "Threshold", "PReLU", "GLU", "Softmax", "LogSoftmax",
-           "Softmin"]
+           "Softmin", "Softmax2d", "Hardshrink", "Softshrink"]
+
+
+def _renamed(old, old_value, new, value):
+    """PyTorch's deprecated keyword ``old`` (a ``FutureWarning``) overriding ``new``."""
+    if old_value is None:
+        return value
+    warnings.warn(f"keyword argument `{old}` is deprecated and renamed to `{new}`",
+                  FutureWarning, stacklevel=3)
+    return old_value
 
 
 def _inplace(flag):
@@ -209,10 +220,13 @@ class Softplus(Module):
 class Hardtanh(Module):
     r"""Clamp to ``[min_val, max_val]``."""
 
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None,
+                 max_value=None):
         super().__init__()
+        min_val = _renamed("min_value", min_value, "min_val", min_val)
+        max_val = _renamed("max_value", max_value, "max_val", max_val)
         if max_val <= min_val:
-            raise AssertionError("max_val must be greater than min_val")
+            raise AssertionError(f"max_val ({max_val}) must be greater than min_val ({min_val})")
         self.min_val = min_val
         self.max_val = max_val
         self.inplace = inplace
@@ -318,3 +332,40 @@ class Softmin(Softmax):
     r""":math:`\mathrm{softmax}(-x)` along ``dim``."""
 
     _fn = staticmethod(F.softmin)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of ``(N, C, H, W)`` or ``(C, H, W)`` (dim ``-3``)."""
+
+    def forward(self, input):  # noqa: A002
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             f"instead")
+        return F.softmax(input, -3)
+
+
+class _Shrink(Module):
+    _fn = None
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):  # noqa: A002
+        return type(self)._fn(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Hardshrink(_Shrink):
+    r""":math:`x` where :math:`|x| > \lambda`, else 0; see ``F.hardshrink``."""
+
+    _fn = staticmethod(F.hardshrink)
+
+
+class Softshrink(_Shrink):
+    r"""Shrink toward 0 by :math:`\lambda`, zero inside :math:`[-\lambda, \lambda]`; see
+    ``F.softshrink``."""
+
+    _fn = staticmethod(F.softshrink)

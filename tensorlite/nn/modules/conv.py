@@ -15,11 +15,9 @@ Conv1d(16, 33, kernel_size=(3,), stride=(2,))
 
 from __future__ import annotations
 
-from ... import _creation
 from .. import functional as F
 from .._functional._utils import is_int, ntuple
-from ..parameter import Parameter
-from .linear import default_init
+from .linear import default_init, weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -78,11 +76,7 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = [v for pair in reversed(pairs) for v in pair]
         shape = ((in_channels, out_channels // groups) if self._transposed
                  else (out_channels, in_channels // groups)) + kernel_size
-        self.weight = Parameter(_creation.empty(shape, device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_channels, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, shape, out_channels, bias, device, dtype)
         self.reset_parameters(generator=generator)
 
     def reset_parameters(self, generator=None):

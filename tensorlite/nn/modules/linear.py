@@ -43,6 +43,15 @@ def default_init(weight, bias, generator=None):
         init.uniform_(bias, -bound, bound, generator=generator)
 
 
+def weight_and_bias(module, shape, out_features, bias, device=None, dtype=None):
+    """Register an uninitialized ``weight`` of ``shape`` and ``bias`` of
+    ``(out_features,)`` (``None`` when not ``bias``), in PyTorch's order: the one place
+    ``Linear``, ``Bilinear`` and the convolutions make their parameters."""
+    module.weight = Parameter(_creation.empty(shape, device=device, dtype=dtype))
+    module.register_parameter("bias", Parameter(_creation.empty(
+        out_features, device=device, dtype=dtype)) if bias else None)
+
+
 class Linear(Module):
     r"""Apply an affine transformation :math:`y = x W^\top + b`.
 
@@ -74,12 +83,7 @@ class Linear(Module):
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty((out_features, in_features), device=device,
-                                                dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_features, in_features), out_features, bias, device, dtype)
         self.reset_parameters(generator=generator)
 
     def reset_parameters(self, generator=None):
@@ -111,12 +115,8 @@ class Bilinear(Module):
         self.in1_features = in1_features
         self.in2_features = in2_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty((out_features, in1_features, in2_features),
-                                                device=device, dtype=dtype))
-        if bias:
-            self.bias = Parameter(_creation.empty(out_features, device=device, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
+        weight_and_bias(self, (out_features, in1_features, in2_features), out_features, bias,
+                        device, dtype)
         self.reset_parameters(generator=generator)
 
     def reset_parameters(self, generator=None):
