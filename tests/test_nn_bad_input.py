@@ -44,6 +44,8 @@ CASES = [
     ("conv2d_rank", lambda L: L.m("Conv2d", 3, 4, 3)(L.z(5, 5)), r"3D .*4D .*\[5, 5\]", False),
     ("conv1d_rank", lambda L: L.m("Conv1d", 3, 4, 3)(L.z(1, 1, 3, 5, 5)), "2D .*3D", False),
     ("conv_transpose1d_rank", lambda L: L.m("ConvTranspose1d", 3, 4, 3)(L.z(3)), "2D", False),
+    ("unfold_rank", lambda L: L.F.unfold(L.z(3, 4), 2), "unfold.*2D", False),
+    ("unfold_rank_5d", lambda L: L.F.unfold(L.z(1, 1, 1, 1, 1), 2), "unfold.*5D", False),
     ("batch_norm2d_rank", lambda L: L.m("BatchNorm2d", 3)(L.z(2, 3, 4)), "4D input", False),
     ("batch_norm1d_rank", lambda L: L.m("BatchNorm1d", 3)(L.z(2, 3, 4, 5)), "2D or 3D", False),
     ("instance_norm2d_rank", lambda L: L.m("InstanceNorm2d", 3)(L.z(3, 4)), "3D or 4D", False),

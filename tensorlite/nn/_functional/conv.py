@@ -387,8 +387,10 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002
     """
     check_tensor(input, "input", "unfold")
     if input.ndim not in (3, 4):
-        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got "
-                           f"{input.ndim}D)")
+        # PyTorch indexes a missing spatial dimension below 3-D (IndexError).
+        error = IndexError if input.ndim < 3 else RuntimeError
+        raise error(f"unfold: expected a 3D or 4D (batch mode) input tensor, but got "
+                    f"{input.ndim}D of shape {list(input.shape)}")
     shape = ((1,) if input.ndim == 3 else ()) + tuple(input.shape)
     kernel, dilation, stride, pads, padded, out = _patch_geometry(
         "unfold", shape[2:], kernel_size, dilation, padding, stride)
