@@ -60,7 +60,8 @@ X.addcmul(A.half(), B.half(), P.half()); X.lerp(A.half(), B.half(), 0.3);
 X.addcdiv(A.bfloat16(), B.bfloat16(), P.bfloat16(), value=2);
 A.half().addcmul_(B.half(), P.half()); A.clone().lerp_(B, 0.7); A.clone().lerp_(B, 0.2);
 X.nn.functional.gelu(A, approximate='tanh'); X.nn.functional.linear(A, V[:4]);
-X.nn.functional.linear(V[:4], C.T, D[0])
+X.nn.functional.linear(V[:4], C.T, D[0]); A.softmax(1); A.log_softmax(0, X.float64);
+A.softmax(-1, dtype=X.float16)
 """)
 
 GRADS = split("""
@@ -84,7 +85,8 @@ X.nanmean(A, 1, dtype=X.float64); X.nansum(A, 0, dtype=X.float64);
 X.gather(A[0, 0], 0, X.tensor(0)); X.index_select(A[0, 0], 0, X.tensor([0]));
 X.max(A[0, 0], 0).values; X.min(A[0, 0], 0).values; X.max(A, B); X.min(A, B);
 X.nn.functional.gelu(A, approximate='tanh'); X.nn.functional.linear(A, V[:4]);
-X.nn.functional.linear(V[:4], C.T, D[0]); X.lerp(A.detach(), B, 0.7)
+X.nn.functional.linear(V[:4], C.T, D[0]); X.lerp(A.detach(), B, 0.7); A.softmax(1);
+A.log_softmax(0)
 """)
 
 ERRORS = split("""
@@ -114,7 +116,7 @@ X.split(A, -1); X.movedim(K, (0, 1), (2,)); A.unflatten(1, ()); A.repeat(2, -1);
 X.repeat_interleave(A, IX[:2], 0); X.repeat_interleave(A, -IR, 0); X.fliplr(V);
 X.flipud(A[0, 0]); X.roll(A, (1, 2)); X.rot90(A, 1, (0,)); X.lerp(A, 1.0, 0.5);
 X.dot(V, 1.0); X.dot(A, A); X.max(A[:0]);
-X.nn.functional.linear(A, C.T, V.double())
+X.nn.functional.linear(A, C.T, V.double()); A.softmax(2); A.log_softmax(dim=-3)
 """)
 
 # PyTorch does otherwise (found by these tests; the fix belongs to the op's owner)
@@ -245,3 +247,22 @@ def test_setitem_with_a_list_raises_as_torch(device):
     a = tl.ones(3, 4, device=device)
     with pytest.raises(TypeError):
         a[0] = [1.0, 2.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_single_node_unbind_matches_torch_unbind(device, dim):
+    """``_ops.nn_support.unbind`` (the recurrent layers' one-node unbind): PyTorch's
+    slices and gradients, with slices that get no gradient counted as zeros."""
+    from tensorlite._ops.nn_support import unbind
+
+    values = np.random.default_rng(3).standard_normal((3, 4))
+    x = tl.tensor(values, dtype=tl.float64, device=device, requires_grad=True)
+    tx = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    got, want = unbind(x, dim), torch.unbind(tx, dim)
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g.detach().cpu().numpy(), w.detach().numpy())
+    (got[0] * 2 + got[-1] ** 2).sum().backward()
+    (want[0] * 2 + want[-1] ** 2).sum().backward()
+    assert got[0].grad_fn.name() == want[0].grad_fn.name() == "UnbindBackward0"
+    np.testing.assert_allclose(x.grad.cpu().numpy(), tx.grad.numpy(), rtol=1e-10, atol=0)
