@@ -61,7 +61,9 @@ X.addcdiv(A.bfloat16(), B.bfloat16(), P.bfloat16(), value=2);
 A.half().addcmul_(B.half(), P.half()); A.clone().lerp_(B, 0.7); A.clone().lerp_(B, 0.2);
 X.nn.functional.gelu(A, approximate='tanh'); X.nn.functional.linear(A, V[:4]);
 X.nn.functional.linear(V[:4], C.T, D[0]); A.softmax(1); A.log_softmax(0, X.float64);
-A.softmax(-1, dtype=X.float16)
+A.softmax(-1, dtype=X.float16); X.zeros(X.tensor(2), 3); X.ones([X.tensor([2]), 1]);
+X.full((2,), X.tensor(3)); X.full((2,), X.tensor(1.5), dtype=X.float64); X.full((2,), 1 + 0j);
+X.full((2,), 1 + 2j, dtype=X.complex64); X.full((2,), float('inf') + 0j, dtype=X.complex64)
 """)
 
 GRADS = split("""
@@ -116,7 +118,9 @@ X.split(A, -1); X.movedim(K, (0, 1), (2,)); A.unflatten(1, ()); A.repeat(2, -1);
 X.repeat_interleave(A, IX[:2], 0); X.repeat_interleave(A, -IR, 0); X.fliplr(V);
 X.flipud(A[0, 0]); X.roll(A, (1, 2)); X.rot90(A, 1, (0,)); X.lerp(A, 1.0, 0.5);
 X.dot(V, 1.0); X.dot(A, A); X.max(A[:0]);
-X.nn.functional.linear(A, C.T, V.double()); A.softmax(2); A.log_softmax(dim=-3)
+X.nn.functional.linear(A, C.T, V.double()); A.softmax(2); A.log_softmax(dim=-3);
+X.zeros(X.tensor(-2), 3); X.zeros(X.tensor(2.0)); X.full((2,), 1 + 2j, dtype=X.float32);
+X.full((2,), 1e300 + 0j, dtype=X.complex64)
 """)
 
 # PyTorch does otherwise (found by these tests; the fix belongs to the op's owner)
@@ -137,6 +141,10 @@ DEVIATIONS = {
                                  "ints",
     "X.amax(A[:0])": "PyTorch raises RuntimeError (no dim for an empty tensor), tensorlite "
                      "lets NumPy's ValueError through",
+    "X.full((2,), 10 ** 400, dtype=X.float32)": "PyTorch raises OverflowError for an int "
+                                                "beyond int64, tensorlite RuntimeError",
+    "X.full((2,), 2 ** 70, dtype=X.float32)": "PyTorch raises OverflowError for an int beyond "
+                                              "int64, tensorlite rounds it to float32",
     "X.positive(M)": "PyTorch raises RuntimeError for bool, tensorlite TypeError",
     "X.broadcast_tensors([A, V[:4]])": "PyTorch wants the tensors as arguments (TypeError), "
                                        "tensorlite takes a list",
