@@ -64,7 +64,8 @@ X.nn.functional.gelu(A, approximate='tanh'); X.nn.functional.linear(A, V[:4]);
 X.nn.functional.linear(V[:4], C.T, D[0]); A.softmax(1); A.log_softmax(0, X.float64);
 A.softmax(-1, dtype=X.float16); X.zeros(X.tensor(2), 3); X.ones([X.tensor([2]), 1]);
 X.full((2,), X.tensor(3)); X.full((2,), X.tensor(1.5), dtype=X.float64); X.full((2,), 1 + 0j);
-X.full((2,), 1 + 2j, dtype=X.complex64); X.full((2,), float('inf') + 0j, dtype=X.complex64)
+X.full((2,), 1 + 2j, dtype=X.complex64); X.full((2,), float('inf') + 0j, dtype=X.complex64);
+X.index_fill(A, 1, IX, X.tensor(-1.0))
 """)
 
 GRADS = split("""
