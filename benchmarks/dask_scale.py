@@ -1,9 +1,9 @@
 """tensorlite.dask at scale (DESIGN §11, issue 15): reduction throughput and graph cost.
 
-- ``tl.dask.randn`` of 200M float32 elements (``--quick``: 2M) summed on the
-  threaded scheduler, row-chunked (blocks of 10M elements, whole rows) and
-  column-chunked (four column blocks of 50M elements), against eager ``tl.randn``
-  in 10M pieces (each summed; target: at least 0.8x its throughput) and against
+- ``tl.dask.randn`` of 200M float32 elements (``--quick``: 2M), shape
+  ``(2000, 100_000)``, summed on the threaded scheduler, row-chunked (20 blocks of
+  whole rows) and column-chunked (20 column blocks of 2000 rows x 5000), against
+  eager ``tl.randn`` in 10M pieces (each summed; target: at least 0.8x its throughput) and against
   ``dask.array.random.default_rng().standard_normal(..., dtype="float32")`` with
   the same chunks (target: at least as fast).
 - Building the graph of 10^6 blocks (``--quick``: 10^4) without computing it:
@@ -28,7 +28,7 @@ import numpy as np
 
 import tensorlite as tl
 
-EAGER_PIECE = 10_000_000
+BLOCKS = 20  # blocks per array, and eager pieces
 
 
 def _timed(fn):
@@ -48,11 +48,13 @@ def run(quick=False, reps=3):
     import dask
     import dask.array as da
 
-    rows_n, cols_n = (200, 10_000) if quick else (10_000, 20_000)
+    # 20 blocks of 10M elements either way (2M in all with --quick): whole rows of
+    # 100_000, or column blocks of 2000 rows x 5000 (each row a run of its own words)
+    rows_n, cols_n = (200, 10_000) if quick else (2_000, 100_000)
     n = rows_n * cols_n
-    piece = min(EAGER_PIECE, n)
-    row_chunks = (piece // cols_n, cols_n)
-    col_chunks = (rows_n, cols_n // 4)
+    piece = n // BLOCKS
+    row_chunks = (rows_n // BLOCKS, cols_n)
+    col_chunks = (rows_n, cols_n // BLOCKS)
     reps = 1 if quick else reps
 
     def eager():
