@@ -375,13 +375,12 @@ def fill_block(kind, shape, box, dtype, seed, offset, *, chunk=CHUNK, **params):
         for r, a in enumerate(starts.tolist()):  # whole runs, each as fill() does it
             p_r = p if p_runs is None else p_runs[r]
             extra = {} if p is None else {"p": p_r}
+            target = runs[r]
             if kind == "normal" and a % 2:  # its pair starts one element earlier
-                pair = fill(kind, (length + 1,), dtype, seed, first_word(a - 1), chunk=chunk,
-                            **params)
-                runs[r] = pair[1:]
-            else:
-                fill(kind, (length,), dtype, seed, first_word(a), out=runs[r], chunk=chunk,
-                     **params, **extra)
+                target[:1] = fill(kind, (2,), dtype, seed, first_word(a - 1), **params)[1:]
+                target, a = target[1:], a + 1  # the rest starts a pair: fill it in place
+            fill(kind, target.shape, dtype, seed, first_word(a), out=target, chunk=chunk,
+                 **params, **extra)
         return out
     step = max(1, chunk // length)
 
@@ -389,16 +388,14 @@ def fill_block(kind, shape, box, dtype, seed, offset, *, chunk=CHUNK, **params):
         r1 = min(r0 + step, len(starts))
         a = starts[r0:r1]
         if kind == "normal":
-            # Runs widened to whole pairs: start at the even element at or before each
-            # run, length even and one more than needed for runs that start odd.
-            wide = length + 1 + (length + 1) % 2
-            w = philox.run_words(seed, first_word(a - a % 2), dist.words_needed(kind, wide, dtype))
-            values = dist.normal(np, w.reshape(-1), w.shape[0] * wide, dtype,
-                                 params.get("mean", 0.0), params.get("std", 1.0))
-            values = values.reshape(-1, wide)
             odd = (a % 2).astype(bool)
-            runs[r0:r1][~odd] = values[~odd, :length]
-            runs[r0:r1][odd] = values[odd, 1:length + 1]
+            if odd.all() or not odd.any():  # e.g. every column block of an even-width array
+                _normal_runs(seed, first_word, a, runs[r0:r1], params)
+            else:  # rows alternate between parities (an odd width): one group each
+                for rows in (odd, ~odd):
+                    part = np.empty((int(rows.sum()), length), dtype)
+                    _normal_runs(seed, first_word, a[rows], part, params)
+                    runs[r0:r1][rows] = part
             return
         w = philox.run_words(seed, first_word(a), dist.words_needed(kind, length, dtype,
                                                                      **word_params))
@@ -407,6 +404,24 @@ def fill_block(kind, shape, box, dtype, seed, offset, *, chunk=CHUNK, **params):
 
     _run(job, range(0, len(starts), step))
     return out
+
+
+def _normal_runs(seed, first_word, a, target, params):
+    """Normal values of the runs starting at flat elements ``a`` (all of one parity)
+    into the rows of ``target`` (C-contiguous). Each run is widened to whole
+    Box–Muller pairs: one element before it when it starts odd, one after when it
+    then ends odd. Runs that already are whole pairs are transformed straight into
+    ``target``, in one call; others through one array of the widened runs."""
+    length, dtype = target.shape[1], target.dtype
+    lead = int(a[0] % 2)
+    wide = lead + length + (lead + length) % 2
+    w = philox.run_words(seed, first_word(a - lead), dist.words_needed("normal", wide, dtype))
+    mean, std = params.get("mean", 0.0), params.get("std", 1.0)
+    if wide == length:
+        dist.normal(np, w.reshape(-1), target.size, dtype, mean, std, out=target.reshape(-1))
+    else:
+        values = dist.normal(np, w.reshape(-1), len(a) * wide, dtype, mean, std)
+        target[...] = values.reshape(len(a), wide)[:, lead:lead + length]
 
 
 def _transform(kind, w, o, params, p):

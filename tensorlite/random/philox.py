@@ -232,7 +232,9 @@ def run_words(seed, starts, count):
             elif lo > position:
                 _draw(bit_gen, generator, lo - position)  # discarded
             if b - a == 1:  # a lone run (a gap on either side): draw it alone
-                out[a] = _draw(bit_gen, generator, count)
+                # random_raw's uint64 words, cast as they are stored: integers()'s call
+                # cost (~15 us) would dominate a narrow column block's rows
+                out[a] = bit_gen.random_raw(count)
                 position, a = lo + count, a + 1
                 continue
             # as many runs as fit in one bounded draw (at least one)
