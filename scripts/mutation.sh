@@ -2,23 +2,24 @@
 # Mutation testing of one contract module in bounded time (mutmut 3, configured in
 # pyproject.toml [tool.mutmut]: which files may be mutated, which tests run).
 #
-#   scripts/mutation.sh MODULE [SECONDS] [CHILDREN] [SAMPLE]
+#   scripts/mutation.sh MODULES [SECONDS] [CHILDREN] [SAMPLE]
 #   scripts/mutation.sh tensorlite.random.philox 1200 2
 #   scripts/mutation.sh tensorlite.nn.init
-#   scripts/mutation.sh tensorlite.random.sampling 900 2 200
+#   scripts/mutation.sh "tensorlite.random.sampling tensorlite._validation" 1800 2 150
 #
-# mutmut copies the package into mutants/, records which tests reach each function,
+# MODULES is one module or several (space-separated, one mutmut run: its start-up
+# runs every selected test once, minutes, so several modules share it). mutmut copies the package into mutants/, records which tests reach each function,
 # then runs each mutant of MODULE against those tests only, stopping at SECONDS
 # (default 1800; results so far are kept in mutants/ and a rerun continues them).
 # With SAMPLE, only that many of MODULE's mutants run, drawn uniformly at random with
 # a fixed seed (MUTATION_SEED, default 18), so the score is an unbiased estimate and a
 # rerun draws the same mutants; the first call with SAMPLE lists the mutants with a
-# run that only generates them. Prints the score (killed / tested) and the surviving
-# mutants with their diffs. Triage goes to reports/mutation.md: each survivor is killed
+# run that only generates them. Prints each module's score (killed / tested) and its
+# surviving mutants with their diffs. Triage goes to reports/mutation.md: each survivor is killed
 # by a new test or explained as equivalent.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-module=${1:?usage: scripts/mutation.sh MODULE [SECONDS] [CHILDREN] [SAMPLE]}
+read -r -a modules <<< "${1:?usage: scripts/mutation.sh MODULES [SECONDS] [CHILDREN] [SAMPLE]}"
 seconds=${2:-1800}
 children=${3:-2}
 sample=${4:-}
@@ -29,24 +30,35 @@ key=$(cat tests/kernel_host_check.cu kernels/* 2>/dev/null | sha1sum | cut -c1-1
 export TENSORLITE_HARNESS_DIR=${TENSORLITE_HARNESS_DIR:-${TMPDIR:-/tmp}/tensorlite-harness-$key}
 mkdir -p mutants
 
-names=("${module}.*")
-if [ -n "$sample" ]; then
-    if ! "$python" -m mutmut results --all true 2>/dev/null | grep -q "^ *${module}\."; then
-        "$python" -m mutmut run --max-children "$children" "no-such-mutant" > /dev/null 2>&1
+log=mutants/run-$(IFS=-; echo "${modules[*]}").log
+names=()
+listing=$("$python" -m mutmut results --all true 2>/dev/null)
+for module in "${modules[@]}"; do
+    if [ -z "$sample" ]; then
+        names+=("${module}.*")
+        continue
     fi
-    mapfile -t names < <("$python" -m mutmut results --all true 2>/dev/null | "$python" -c '
+    if ! grep -c "^ *${module}\." > /dev/null <<< "$listing"; then  # not generated yet
+        "$python" -m mutmut run --max-children "$children" "no-such-mutant" > /dev/null 2>&1
+        listing=$("$python" -m mutmut results --all true 2>/dev/null)
+    fi
+    "$python" -c '
 import random, sys
 module, size, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 names = sorted(line.strip().rsplit(": ", 1)[0] for line in sys.stdin
                if line.strip().startswith(module + "."))
 print("\n".join(sorted(random.Random(seed).sample(names, min(size, len(names))))))
-' "$module" "$sample" "${MUTATION_SEED:-18}")
-    printf '%s\n' "${names[@]}" > "mutants/sample-${module}.txt"
-fi
+' "$module" "$sample" "${MUTATION_SEED:-18}" <<< "$listing" > "mutants/sample-${module}.txt"
+    mapfile -t -O "${#names[@]}" names < "mutants/sample-${module}.txt"
+done
 
 timeout --signal=INT "$seconds" "$python" -m mutmut run --max-children "$children" "${names[@]}" \
-    > "mutants/run-${module}.log" 2>&1 || echo "mutmut stopped (time limit ${seconds}s or error): partial results"
-"$python" -m mutmut results --all true | "$python" -c '
+    > "$log" 2>&1 || echo "mutmut stopped (time limit ${seconds}s or error): partial results"
+results=$("$python" -m mutmut results --all true)
+for module in "${modules[@]}"; do
+    sample_file=/nonexistent
+    [ -n "$sample" ] && sample_file="mutants/sample-${module}.txt"
+    "$python" -c '
 import collections, subprocess, sys
 module, sample_file = sys.argv[1], sys.argv[2]
 try:
@@ -68,4 +80,5 @@ for name, status in rows:
         change = " | ".join(line[1:].strip() for line in diff if line[:1] in "+-"
                             and line[:3] not in ("---", "+++"))
         print(f"  {status}: {name}\n      {change}")
-' "$module" "$( [ -n "$sample" ] && echo "mutants/sample-${module}.txt" || echo /nonexistent)"
+' "$module" "$sample_file" <<< "$results"
+done

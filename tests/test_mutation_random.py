@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -109,3 +110,130 @@ def test_set_state_errors_name_the_problem():
     # a 2-D state of the right size is read in C order, like PyTorch's flat bytes
     g.set_offset(40)
     assert tl.Generator().set_state(g.get_state().reshape(4, 4)).offset == 40
+
+
+@pytest.mark.parametrize("seed_fn", [lambda s: tl.Generator().manual_seed(s), tl.manual_seed])
+def test_seed_errors_name_manual_seed(seed_fn):
+    with pytest.raises(RuntimeError, match="^manual_seed expected a long, but got str$"):
+        seed_fn("x")
+    with pytest.raises(ValueError, match=r"^manual_seed\(\): seed must be within the range "
+                                         r"\[-0x8000_0000_0000_0000, 0xffff_ffff_ffff_ffff\], "
+                                         r"got 18446744073709551616$"):
+        seed_fn(2**64)
+    if torch is not None:  # PyTorch's generator method raises the same
+        with pytest.raises(RuntimeError, match="^manual_seed expected a long, but got str$"):
+            torch.Generator().manual_seed("x")
+
+
+def test_global_seed_reseeds_every_default_generator():
+    meta = tl.random.generator.default_for(tl.device("meta"))
+    with tl.random.fork_rng():
+        value = tl.seed()
+        assert 0 <= value < 2**63
+        assert tl.initial_seed() == value and meta.initial_seed() == value
+        assert tl.default_generator.offset == 0 and meta.offset == 0
+
+
+def test_fork_rng_restores_meta_and_the_last_seed():
+    tl.manual_seed(21)
+    tl.rand(3, device="meta")
+    meta = tl.random.generator.default_for(tl.device("meta"))
+    with tl.random.fork_rng():
+        tl.manual_seed(22)
+        tl.rand(9)
+        tl.rand(9, device="meta")
+        assert meta.initial_seed() == 22
+    assert (meta.initial_seed(), meta.offset) == (21, 4)
+    assert (tl.initial_seed(), tl.default_generator.offset) == (21, 0)
+    # enabled=False saves nothing: the changes inside stay
+    with tl.random.fork_rng(enabled=False):
+        tl.manual_seed(23)
+    assert (tl.initial_seed(), meta.initial_seed()) == (23, 23)
+    tl.manual_seed(0)
+
+
+# ---- sampling.py -----------------------------------------------------------------------
+@pytest.mark.parametrize("method, explicit", [
+    ("exponential_", (1.0,)), ("uniform_", (0.0, 1.0)), ("normal_", (0.0, 1.0)),
+    ("bernoulli_", (0.5,)),
+])
+def test_inplace_defaults_are_pytorchs(device, method, explicit):
+    """``x.exponential_()`` is rate 1, ``uniform_()`` on [0, 1), ``normal_()`` standard,
+    ``bernoulli_()`` p = 0.5 (PyTorch's defaults): the same words give the same values."""
+    a = getattr(tl.empty(64, device=device), method)(generator=tl.Generator().manual_seed(4))
+    b = getattr(tl.empty(64, device=device), method)(*explicit,
+                                                     generator=tl.Generator().manual_seed(4))
+    np.testing.assert_array_equal(a.cpu().numpy(), b.cpu().numpy())
+
+
+def test_bernoulli_inplace_matches_bernoulli_of_the_broadcast_probabilities(device):
+    """``x.bernoulli_(p)`` uses word i for element i, as ``bernoulli(p expanded)`` does:
+    1 exactly where ``W_i < p_i * 2**32`` (DESIGN §4.3)."""
+    p = tl.tensor([0.1, 0.5, 0.9], device=device)
+    x = tl.empty(200, 3, device=device).bernoulli_(p, generator=tl.Generator().manual_seed(6))
+    w = philox.words(6, 0, 600).reshape(200, 3)
+    expected = w < np.array([0.1, 0.5, 0.9], np.float32).astype(np.float64) * 2.0**32
+    np.testing.assert_array_equal(x.cpu().numpy(), expected.astype(np.float32))
+    g = tl.Generator().manual_seed(6)
+    y = tl.empty(600, device=device).bernoulli_(0.25, generator=g)
+    np.testing.assert_array_equal(y.cpu().numpy(), (philox.words(6, 0, 600) < 2**30).astype(np.float32))
+    assert g.offset == 600
+
+
+def test_random_with_open_top_covers_the_dtypes_range(device):
+    """``random_(from, None)`` is ``[from, max]`` of the tensor's dtype (PyTorch)."""
+    x = tl.empty(4000, dtype=tl.int8, device=device).random_(100, None,
+                                                             generator=tl.Generator().manual_seed(1))
+    assert (x.min().item(), x.max().item()) == (100, 127)
+    y = tl.empty(4000, dtype=tl.float16, device=device).random_(2000, None,
+                                                                generator=tl.Generator().manual_seed(1))
+    values = y.cpu().numpy().astype(np.float64)
+    assert values.min() >= 2000 and values.max() <= 2**11  # float16's exact-integer range
+    if torch is not None:
+        t = torch.empty(4000, dtype=torch.int8).random_(100, None)
+        assert (t.min().item(), t.max().item()) == (100, 127)
+
+
+def test_random_sampling_errors_match_torch():
+    cases = [
+        (lambda m: m.zeros(3, dtype=m.int64).exponential_(), RuntimeError,
+         "Exponential distribution is a continuous probability distribution. dtype must be a "
+         "floating point but you specified Long"),
+        (lambda m: m.zeros(3).exponential_(0), RuntimeError,
+         "exponential_ expects lambda > 0.0, but found lambda=0"),
+        (lambda m: m.bernoulli(m.zeros(3, dtype=m.complex64), p=0.5), NotImplementedError,
+         "\"bernoulli_scalar_cpu_\" not implemented for 'ComplexFloat'"),
+    ]
+    for call, kind, message in cases:
+        with pytest.raises(kind, match=f"^{re.escape(message)}$"):
+            call(tl)
+        if torch is not None:
+            with pytest.raises(kind, match=f"^{re.escape(message)}$"):
+                call(torch)
+
+
+def test_random_sampling_messages_name_the_function_and_values():
+    cases = [
+        (lambda: tl.bernoulli(tl.tensor([0.0, 1.5])),
+         "bernoulli(): Expected p_in >= 0 && p_in <= 1 to be true, but got p = 1.5"),
+        (lambda: tl.multinomial(tl.ones(2, 2, 2), 1),
+         "multinomial(): prob_dist must be 1 or 2 dim, got 3"),
+        (lambda: tl.normal(tl.zeros(2), tl.ones(3)),
+         "normal(): the size of mean (2,) must match the size of std (3,) (broadcastable)"),
+        (lambda: tl.zeros(3).bernoulli_(tl.full((4,), 0.5)),
+         "bernoulli_(): p of shape (4,) is not broadcastable to the tensor's shape (3,)"),
+    ]
+    for call, message in cases:
+        with pytest.raises(RuntimeError, match=f"^{re.escape(message)}$"):
+            call()
+
+
+def test_bernoulli_out_of_another_dtype_is_cast():
+    """``out=`` of any dtype takes the 0/1 values (PyTorch casts)."""
+    out = tl.empty(8, dtype=tl.float64)
+    r = tl.bernoulli(tl.full((8,), 0.5), out=out, generator=tl.Generator().manual_seed(2))
+    assert r is out and r.dtype is tl.float64
+    np.testing.assert_array_equal(out.numpy(), (philox.words(2, 0, 8) < 2**31).astype(np.float64))
+    if torch is not None:
+        assert torch.bernoulli(torch.full((3,), 0.5),
+                               out=torch.empty(3, dtype=torch.float64)).dtype == torch.float64
