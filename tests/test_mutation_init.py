@@ -93,3 +93,40 @@ def test_helpers_allocate_on_the_tensors_device_not_the_default(name, kwargs):
         tl.set_default_device(before)
     assert w.device == tl.device("cpu")
     np.testing.assert_array_equal(w.numpy(), expected.numpy())
+
+
+DEFAULTS = [  # initializer, the keyword arguments PyTorch's defaults spell out
+    ("uniform_", {"a": 0.0, "b": 1.0}), ("normal_", {"mean": 0.0, "std": 1.0}),
+    ("trunc_normal_", {"mean": 0.0, "std": 1.0, "a": -2.0, "b": 2.0}),
+    ("xavier_uniform_", {"gain": 1.0}), ("xavier_normal_", {"gain": 1.0}),
+    ("kaiming_uniform_", {"a": 0, "mode": "fan_in", "nonlinearity": "leaky_relu"}),
+    ("kaiming_normal_", {"a": 0, "mode": "fan_in", "nonlinearity": "leaky_relu"}),
+    ("orthogonal_", {"gain": 1}), ("sparse_", {"std": 0.01}),
+]
+
+
+@pytest.mark.parametrize("name, explicit", DEFAULTS)
+def test_defaults_give_the_same_values_as_spelled_out(name, explicit):
+    """Behaviour, not signatures: omitting an argument equals passing PyTorch's default."""
+    extra = {"sparsity": 0.3} if name == "sparse_" else {}
+    a = getattr(init, name)(tl.empty(6, 5), generator=tl.Generator().manual_seed(3), **extra)
+    b = getattr(init, name)(tl.empty(6, 5), generator=tl.Generator().manual_seed(3), **extra,
+                            **explicit)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_zero_element_warning_text():
+    with pytest.warns(UserWarning, match="^Initializing zero-element tensors is a no-op$"):
+        init.kaiming_uniform_(tl.empty(0, 3))
+
+
+def test_deprecated_aliases_warn_at_the_caller():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        init.uniform(tl.empty(2, 2))
+    (w,) = caught
+    assert w.category is FutureWarning and w.filename == __file__
+    assert str(w.message) == "`nn.init.uniform` is now deprecated in favor of `nn.init.uniform_`."
+    assert init.uniform.__name__ == "uniform"

@@ -237,3 +237,68 @@ def test_bernoulli_out_of_another_dtype_is_cast():
     if torch is not None:
         assert torch.bernoulli(torch.full((3,), 0.5),
                                out=torch.empty(3, dtype=torch.float64)).dtype == torch.float64
+
+
+# ---- philox.py: run_words (strided blocks) ---------------------------------------------
+@pytest.mark.parametrize("starts, count", [
+    ([3, 20, 41], 5),                      # short gaps: drawn through
+    ([0, 1, 2, 7], 6),                     # overlapping runs
+    ([5, 5000, 5003, 90000, 2**21], 9),    # long gaps: jumped over; a run past the span
+    ([2**32 - 6, 2**32 + 1], 7),           # across the 32-bit counter word
+    ([11], 3), ([], 4), ([4, 8], 0),
+])
+def test_run_words_equals_one_words_call_per_run(starts, count):
+    w = philox.run_words(99, starts, count)
+    assert w.dtype == np.uint32 and w.shape == (len(starts), count)
+    for row, s in zip(w, starts):
+        np.testing.assert_array_equal(row, philox.reference_words(99, s, count))
+
+
+def test_run_words_rejects_descending_starts():
+    with pytest.raises(ValueError, match="^run_words: starts must be ascending$"):
+        philox.run_words(1, [8, 4], 10)
+
+
+# ---- distributions.py: the documented functions called alone ------------------------------
+def test_distributions_called_without_out_return_the_dtype_asked_for():
+    """The documented examples: no ``out``, default parameters."""
+    from tensorlite.random import distributions as dist
+
+    u = dist.uniform(np, philox.words(0, 0, 3), np.float32)
+    assert u.dtype == np.float32
+    np.testing.assert_array_equal(u, (philox.words(0, 0, 3) >> 8) * np.float32(2.0**-24))
+    e = dist.exponential(np, philox.words(0, 0, 2), np.float32)  # rate 1 by default
+    k = (philox.words(0, 0, 2) >> 8).astype(np.float64) + 1
+    np.testing.assert_allclose(e, -np.log(k * 2.0**-24), rtol=1e-6)
+    p = np.array([[0.1, 0.0, 0.9]])
+    np.testing.assert_array_equal(dist.multinomial(np, philox.words(0, 0, 8), p, 4, replacement=True),
+                                  [[2, 2, 2, 2]])
+
+
+def test_multinomial_of_half_weights_equals_float32_weights():
+    """Half-precision weights widen exactly to float32 before quantizing."""
+    from tensorlite.random import distributions as dist
+
+    p = np.array([[1e-3, 0.25, 3.0, 0.0, 7.5], [2.0, 2.0, 1e-2, 5.0, 0.5]])
+    for replacement in (True, False):
+        a = dist.multinomial(np, philox.words(3, 0, 40), p.astype(np.float16), 5, replacement)
+        b = dist.multinomial(np, philox.words(3, 0, 40), p.astype(np.float16).astype(np.float32),
+                             5, replacement)
+        np.testing.assert_array_equal(a, b)
+
+
+def test_bfloat16_randint_rounds_through_float32(device):
+    """A bfloat16 randint casts the integer to float32, then to bfloat16 (as PyTorch's
+    kernel does); casting float64 straight to bfloat16 rounds some values differently."""
+    import ml_dtypes
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # past bfloat16's exact integers
+        x = tl.randint(0, 2**26, (2**18,), dtype=tl.bfloat16, device=device,
+                       generator=tl.Generator().manual_seed(9))
+    ints = tl.randint(0, 2**26, (2**18,), generator=tl.Generator().manual_seed(9)).numpy()
+    expected = ints.astype(np.float32).astype(ml_dtypes.bfloat16)
+    np.testing.assert_array_equal(x.cpu().numpy().view(np.uint16), expected.view(np.uint16))
+    direct = ints.astype(np.float64).astype(ml_dtypes.bfloat16)
+    assert (direct.view(np.uint16) != expected.view(np.uint16)).any()  # the test can tell
