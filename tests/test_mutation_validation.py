@@ -77,3 +77,14 @@ def test_float_random_warns_only_past_the_exact_integers():
         tl.empty(4, dtype=tl.float16).random_(0, 2**11 + 2)
     with pytest.warns(UserWarning, match=r"from is out of bounds \[-\(2\^11\), 2\^11\]"):
         tl.empty(4, dtype=tl.float16).random_(-(2**11) - 1, 0)
+
+
+def test_size_and_value_edges_are_accepted():
+    import numpy as np
+
+    assert tuple(tl.zeros(np.int64(0), 3).shape) == (0, 3)  # zero is a size
+    assert tl.full((1,), 127, dtype=tl.int8).tolist() == [127]  # the dtype's max fits
+    assert tl.zeros((1,) * 64).ndim == 64  # NumPy's limit is allowed
+    with pytest.raises(RuntimeError, match="more than 64 dimensions"):
+        tl.zeros((1,) * 65)
+    assert tl.tensor([], dtype=tl.int8).numel() == 0  # no values to range-check
