@@ -14,6 +14,7 @@ transcendentals).
 """
 
 import math
+import os
 import shutil
 import subprocess
 from fractions import Fraction
@@ -252,15 +253,19 @@ def build_harness(tmp_path_factory):
     nvcc = shutil.which("nvcc")
     if nvcc is None:
         pytest.skip("nvcc is not installed: the host harness cannot be built")
-    folder = tmp_path_factory.getbasetemp() / "kernel-host-harness"
+    # TENSORLITE_HARNESS_DIR keeps the build across pytest sessions (the mutation run
+    # starts one session per mutant; the harness is C++ and no mutant changes it).
+    folder = Path(os.environ.get("TENSORLITE_HARNESS_DIR")
+                  or tmp_path_factory.getbasetemp() / "kernel-host-harness")
     exe = folder / "kernel_host_check"
     if not exe.is_file():
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
         dirs = _cuda_random.include_dirs()
         cmd = [nvcc, "-std=c++17", "--fmad=false", "-O2", "-Xcompiler", "-ffp-contract=off",
-               f"-I{dirs[0]}", f"-I{dirs[1]}", str(HARNESS), "-o", str(exe)]
+               f"-I{dirs[0]}", f"-I{dirs[1]}", str(HARNESS), "-o", f"{exe}.{os.getpid()}"]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, f"building the host harness failed:\n{result.stderr}"
+        os.replace(f"{exe}.{os.getpid()}", exe)  # atomic: parallel sessions may share folder
 
     def run(*requests):
         text = "".join(" ".join(str(t) for t in req) + "\n" for req in requests)
