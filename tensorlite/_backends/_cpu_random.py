@@ -147,12 +147,11 @@ def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):
         array([[3, 8, 7],
                [6, 9, 3]])
     """
-    shape = tuple(int(s) for s in shape)
-    dtype = np.dtype(dtype)
+    shape = tuple(map(int, shape))
     if out is None:
         out = np.empty(shape, dtype)
     target = out if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
-    flat = target.reshape(-1)
+    flat = target.ravel()  # a view: target is contiguous
     if flat.size:
         seed, offset, chunk = int(seed), int(offset), max(int(chunk), 2)
         if kind == "randperm":
@@ -186,42 +185,19 @@ def _randperm(flat, seed, offset, chunk, scratch):
 
 def _elementwise(kind, flat, shape, seed, offset, chunk, params):
     """Kinds where element ``a`` starts at word ``words_needed(kind, a, …)``."""
-    dtype = flat.dtype
-    if kind == "uniform":
-        low, high = params.get("low", 0.0), params.get("high", 1.0)
-
-        def transform(w, o, a, b):
-            dist.uniform(np, w, dtype, low, high, out=o)
-
-    elif kind == "normal":
-        mean, std = params.get("mean", 0.0), params.get("std", 1.0)
-        chunk += chunk % 2  # Box–Muller pairs must not straddle chunks
-
-        def transform(w, o, a, b):
-            dist.normal(np, w, b - a, dtype, mean, std, out=o)
-
-    elif kind == "exponential":
-        lambd = params.get("lambd", 1.0)
-
-        def transform(w, o, a, b):
-            dist.exponential(np, w, dtype, lambd, out=o)
-
-    elif kind == "randint":
-        low, high = params["low"], params["high"]
-
-        def transform(w, o, a, b):
-            dist.randint(np, w, b - a, low, high, dtype, out=o)
-
-    elif kind == "bernoulli":
-        p_slice = _flat_slices(params["p"], shape)
-
-        def transform(w, o, a, b):
-            dist.bernoulli(np, w, p_slice(a, b), out=o)
-
-    else:
+    if kind not in _KINDS:
         raise ValueError(f"random fill: unknown kind {kind!r}")
-
-    n = flat.size
+    dtype, n = flat.dtype, flat.size
+    p = params.get("p")
+    if n <= chunk:
+        # The small path (profiled on rand(3, 4): planning chunks and the job closures
+        # cost more than drawing a few words): one draw on this thread, then values.
+        w = philox.words(seed, offset, dist.words_needed(kind, n, dtype, **params))
+        _transform(kind, w, flat, params, None if p is None else _flat_slices(p, shape)(0, n))
+        return
+    if kind == "normal":
+        chunk += chunk % 2  # Box–Muller pairs must not straddle chunks
+    p_slice = None if p is None else _flat_slices(p, shape)
 
     def job(a):
         b = min(a + chunk, n)
@@ -229,9 +205,12 @@ def _elementwise(kind, flat, shape, seed, offset, chunk, params):
         # (a is even for normal, whose words come in pairs of elements).
         first = offset + dist.words_needed(kind, a, dtype, **params)
         w = philox.words(seed, first, dist.words_needed(kind, b - a, dtype, **params))
-        transform(w, flat[a:b], a, b)
+        _transform(kind, w, flat[a:b], params, None if p_slice is None else p_slice(a, b))
 
     _run(job, range(0, n, chunk))
+
+
+_KINDS = ("uniform", "normal", "exponential", "randint", "bernoulli")
 
 
 def _flat_slices(p, shape):
@@ -410,10 +389,13 @@ def fill_block(kind, shape, box, dtype, seed, offset, *, chunk=CHUNK, **params):
 
 
 def _transform(kind, w, o, params, p):
-    """Words to values for the one-element-at-a-time kinds (``fill``'s recipes)."""
+    """Words to values for the element-wise kinds (``fill``'s recipes), into ``o``
+    (1-D); ``p``: bernoulli's probabilities for these elements."""
     dtype = o.dtype
     if kind == "uniform":
         dist.uniform(np, w, dtype, params.get("low", 0.0), params.get("high", 1.0), out=o)
+    elif kind == "normal":
+        dist.normal(np, w, o.size, dtype, params.get("mean", 0.0), params.get("std", 1.0), out=o)
     elif kind == "exponential":
         dist.exponential(np, w, dtype, params.get("lambd", 1.0), out=o)
     elif kind == "randint":
