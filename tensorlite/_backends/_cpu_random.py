@@ -147,12 +147,21 @@ def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):
         array([[3, 8, 7],
                [6, 9, 3]])
     """
-    shape = tuple(map(int, shape))
     if out is None:
-        out = np.empty(shape, dtype)
+        out = np.empty(tuple(map(int, shape)), dtype)
     target = out if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
     flat = target.ravel()  # a view: target is contiguous
-    if flat.size:
+    n = flat.size
+    if n and n <= chunk and kind in _KINDS:
+        # The small path (profiled on rand(3, 4): planning chunks and the job closures
+        # cost more than drawing a few words): one draw on this thread, then values.
+        p = params.get("p")
+        if p is not None:
+            p = _flat_slices(p, out.shape)(0, n)
+        w = philox.words(seed, offset, dist.words_needed(kind, n, flat.dtype, **params))
+        _transform(kind, w, flat, params, p)
+    elif n:
+        shape = tuple(map(int, shape))
         seed, offset, chunk = int(seed), int(offset), max(int(chunk), 2)
         if kind == "randperm":
             _randperm(flat, seed, offset, chunk, params.get("scratch"))
@@ -189,12 +198,6 @@ def _elementwise(kind, flat, shape, seed, offset, chunk, params):
         raise ValueError(f"random fill: unknown kind {kind!r}")
     dtype, n = flat.dtype, flat.size
     p = params.get("p")
-    if n <= chunk:
-        # The small path (profiled on rand(3, 4): planning chunks and the job closures
-        # cost more than drawing a few words): one draw on this thread, then values.
-        w = philox.words(seed, offset, dist.words_needed(kind, n, dtype, **params))
-        _transform(kind, w, flat, params, None if p is None else _flat_slices(p, shape)(0, n))
-        return
     if kind == "normal":
         chunk += chunk % 2  # Box–Muller pairs must not straddle chunks
     p_slice = None if p is None else _flat_slices(p, shape)

@@ -154,13 +154,16 @@ def words(seed, start, count, out=None):
     seed, start, count = int(seed), int(start), int(count)
     if not (0 <= seed < 2**64 and start >= 0 and count >= 0 and start + count <= 2**130):
         _check(seed, start, count)  # raises the precise error
-    stream = _stream(seed)
+    streams = getattr(_local, "streams", None)
+    stream = None if streams is None else streams.get(seed)  # _stream(), inlined: speed
+    if stream is None:
+        stream = _stream(seed)
     gap = start - stream.position
     if not 0 <= gap <= _SKIP_WORDS:
         stream.move_to(start)
         gap = start % 4
     stream.position = _UNKNOWN  # should drawing fail half-way
-    drawn = stream.draw(gap + count)
+    drawn = _draw(stream.bit_gen, stream.generator, gap + count)
     stream.position = start + count
     if gap:
         drawn = drawn[gap:]
@@ -195,10 +198,6 @@ class _Stream:
 
     def reseed(self, seed):
         self.seed, self.position = seed, _UNKNOWN
-
-    def draw(self, count):
-        """The next ``count`` words (:func:`_draw`)."""
-        return _draw(self.bit_gen, self.generator, count)
 
 
 # A state dict for Philox(number=4, width=32) with an empty buffer: the next word
