@@ -99,3 +99,24 @@ def test_negative_control_a_shifted_stream_is_seen():
     shifted = _fill("uniform", THRESHOLD, np.float32, chunk=8, offset=13, low=0.0, high=1.0)
     assert not np.array_equal(small, shifted)
     np.testing.assert_array_equal(small[1:], shifted[:-1])  # the same words, one later
+
+
+@pytest.mark.parametrize("width,n", [(4096, 64), (100, 1), (100, 12), (100, 13), (7, 3)])
+def test_smallest_keys_equal_the_stable_sort(width, n):
+    # multinomial without replacement takes each row's n smallest keys by partition;
+    # it must give the stable argsort's first n, ties by index included
+    rng = np.random.default_rng(width + n)
+    keys = rng.random((40, width))
+    keys[3, :] = 0.5  # a row of ties
+    keys[5, rng.choice(width, width // 2, replace=False)] = np.inf  # zero weights
+    keys[7, :] = np.round(keys[7, :] * 4) / 4  # many ties across the cut
+    keys[9, :] = np.inf
+    expected = distributions.stable_argsort(np, keys)[:, :n]
+    np.testing.assert_array_equal(distributions.smallest(np, keys, n), expected)
+
+
+def test_smallest_keys_negative_control():
+    keys = np.array([[0.5, 0.5, 0.5, 0.1, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]])
+    got = distributions.smallest(np, keys, 2)
+    assert got.tolist() == [[3, 0]]  # not [3, 9] or any other tied index
+    assert not np.array_equal(got, np.argsort(-keys, kind="stable")[:, :2])
