@@ -120,3 +120,24 @@ def test_smallest_keys_negative_control():
     got = distributions.smallest(np, keys, 2)
     assert got.tolist() == [[3, 0]]  # not [3, 9] or any other tied index
     assert not np.array_equal(got, np.argsort(-keys, kind="stable")[:, :2])
+
+
+@pytest.mark.parametrize("rows,categories,samples", [(64, 1000, 5), (3, 17, 40), (2, 4096, 3),
+                                                     (5, 16, 1), (1, 300, 200)])
+def test_multinomial_block_search_small_equals_tree(monkeypatch, rows, categories, samples):
+    # with replacement, few samples x blocks are located by one comparison against every
+    # block, more by the 16-ary tree: the same categories either way
+    from tensorlite.random import _quantized
+
+    rng = np.random.default_rng(rows * categories + samples)
+    probs = rng.random((rows, categories)).astype(np.float32)
+    probs[:, ::7] = 0  # zero weights are never drawn
+    w = philox.words(21, 0, 2 * rows * samples)
+    direct = distributions.multinomial(np, w.copy(), probs, samples, True)
+    monkeypatch.setattr(_quantized, "_DIRECT", 0)
+    tree = distributions.multinomial(np, w.copy(), probs, samples, True)
+    np.testing.assert_array_equal(direct, tree)
+    assert (probs[np.arange(rows)[:, None], direct] > 0).all()
+    monkeypatch.setattr(_quantized, "_DIRECT", 2**40)
+    np.testing.assert_array_equal(distributions.multinomial(np, w.copy(), probs, samples, True),
+                                  tree)
