@@ -7,6 +7,11 @@ matching :mod:`tensorlite.random.distributions` function, writing straight
 into its slice of the output. Because every element depends only on its own
 words, the result is the same for any chunk size and any thread schedule.
 
+An output of at most ``chunk`` elements (the small path) is drawn in one go on the
+calling thread: no chunk planning, no thread dispatch, its words from the thread's
+kept Philox stream (:func:`tensorlite.random.philox.words`). Its values are the
+bulk path's, bit for bit: both run the same transforms on the same words.
+
 Scratch memory is a few chunk-sized arrays per worker thread, whatever the
 output size; ``multinomial`` with replacement keeps its scratch, at most ~10 MiB
 per thread at the default chunk, for the next call (see

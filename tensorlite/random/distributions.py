@@ -380,9 +380,13 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
     # Interleave z into the output, or into k's memory, now free.
     z = out if out.dtype == ct else k.view(ct)[:n]
     xp.cos(theta, out=z[0::2])
-    z[0::2] *= r
     xp.sin(theta[: n // 2], out=z[1::2])
-    z[1::2] *= r[: n // 2]
+    # both of a pair times its r in one pass (the pairs as rows); an odd n's last cosine
+    # alone
+    pairs = n // 2
+    z[: 2 * pairs].reshape(pairs, 2)[...] *= r[:pairs, None]
+    if n % 2:
+        z[n - 1:] *= r[pairs:]
     if (mean, std) != (0.0, 1.0):
         z *= ct.type(std)
         z += ct.type(mean)
@@ -527,11 +531,11 @@ def randperm(xp, words, n, dtype=np.int64, out=None, scratch=None, chunk=2**16):
     else:
         lows = xp.empty(n, xp.uint32) if scratch is None else scratch[:n]
         shift, mask = xp.uint64(b), xp.uint64((1 << b) - 1)
+        high_bits = xp.uint64(2**64 - 1 - ((1 << b) - 1))
         for a in range(0, n, chunk):  # chunk-sized temporaries only
             part = keys[a:a + chunk]
             lows[a:a + chunk] = part & mask
-            part >>= shift
-            part <<= shift
+            part &= high_bits  # clear the low bits: one pass (not >> then <<)
             part |= xp.arange(a, a + part.shape[0], dtype=xp.uint64)
         keys.sort()  # in place
         _order_ties(xp, keys, lows, shift, mask, chunk)
