@@ -130,15 +130,23 @@ def test_bad_arguments():
 
 
 def test_a_continuing_call_reuses_this_threads_generator():
-    # The speed of small draws in a row depends on it (see words' docstring).
+    # The speed of small draws depends on it (see words' docstring): a call that
+    # continues where the last one on its seed stopped, or a little after, draws on;
+    # a rewind or another seed re-positions a kept bit generator instead of making one.
     philox.words(5, 0, 10)
-    kept = philox._last.state[2]
-    philox.words(5, 10, 3)  # starts where the last call stopped: the same generator
-    assert philox._last.state[2] is kept and philox._last.state[:2] == (5, 13)
-    for seed, start in [(5, 12), (6, 13), (15, 15)]:  # a rewind; another seed; seed == last stop
-        philox.words(seed, start, 2)
-        assert philox._last.state[2] is not kept
-        kept = philox._last.state[2]
+    stream = philox._stream(5)
+    kept = stream.bit_gen
+    philox.words(5, 10, 3)
+    assert stream.position == 13
+    philox.words(5, 16, 1)  # a short gap is drawn through
+    assert stream.position == 17 and stream.bit_gen is kept
+    philox.words(5, 4, 2)  # a rewind re-positions the same bit generator
+    assert stream.position == 6 and stream.bit_gen is kept
+    for seed in range(100, 100 + 2 * philox._STREAMS_PER_THREAD):  # more seeds than kept
+        philox.words(seed, 8, 4)
+    assert len(philox._local.streams) == philox._STREAMS_PER_THREAD
+    assert any(s.bit_gen is kept for s in philox._local.streams.values())  # recycled
+    assert (philox.words(5, 6, 9) == philox.reference_words(5, 6, 9)).all()
 
 
 def test_words_continue_a_thread_generator_only_where_it_stopped():

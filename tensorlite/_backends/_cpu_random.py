@@ -7,6 +7,11 @@ matching :mod:`tensorlite.random.distributions` function, writing straight
 into its slice of the output. Because every element depends only on its own
 words, the result is the same for any chunk size and any thread schedule.
 
+An output of at most ``chunk`` elements (the small path) is drawn in one go on the
+calling thread: no chunk planning, no thread dispatch, its words from the thread's
+kept Philox stream (:func:`tensorlite.random.philox.words`). Its values are the
+bulk path's, bit for bit: both run the same transforms on the same words.
+
 Scratch memory is a few chunk-sized arrays per worker thread, whatever the
 output size; ``multinomial`` with replacement keeps its scratch, at most ~10 MiB
 per thread at the default chunk, for the next call (see
@@ -147,13 +152,21 @@ def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):
         array([[3, 8, 7],
                [6, 9, 3]])
     """
-    shape = tuple(int(s) for s in shape)
-    dtype = np.dtype(dtype)
     if out is None:
-        out = np.empty(shape, dtype)
+        out = np.empty(tuple(map(int, shape)), dtype)
     target = out if out.flags.c_contiguous else np.empty(out.shape, out.dtype)
-    flat = target.reshape(-1)
-    if flat.size:
+    flat = target.ravel()  # a view: target is contiguous
+    n = flat.size
+    if n and n <= chunk and kind in _KINDS:
+        # The small path (profiled on rand(3, 4): planning chunks and the job closures
+        # cost more than drawing a few words): one draw on this thread, then values.
+        p = params.get("p")
+        if p is not None:
+            p = _flat_slices(p, out.shape)(0, n)
+        w = philox.words(seed, offset, dist.words_needed(kind, n, flat.dtype, **params))
+        _transform(kind, w, flat, params, p)
+    elif n:
+        shape = tuple(map(int, shape))
         seed, offset, chunk = int(seed), int(offset), max(int(chunk), 2)
         if kind == "randperm":
             _randperm(flat, seed, offset, chunk, params.get("scratch"))
@@ -186,42 +199,13 @@ def _randperm(flat, seed, offset, chunk, scratch):
 
 def _elementwise(kind, flat, shape, seed, offset, chunk, params):
     """Kinds where element ``a`` starts at word ``words_needed(kind, a, …)``."""
-    dtype = flat.dtype
-    if kind == "uniform":
-        low, high = params.get("low", 0.0), params.get("high", 1.0)
-
-        def transform(w, o, a, b):
-            dist.uniform(np, w, dtype, low, high, out=o)
-
-    elif kind == "normal":
-        mean, std = params.get("mean", 0.0), params.get("std", 1.0)
-        chunk += chunk % 2  # Box–Muller pairs must not straddle chunks
-
-        def transform(w, o, a, b):
-            dist.normal(np, w, b - a, dtype, mean, std, out=o)
-
-    elif kind == "exponential":
-        lambd = params.get("lambd", 1.0)
-
-        def transform(w, o, a, b):
-            dist.exponential(np, w, dtype, lambd, out=o)
-
-    elif kind == "randint":
-        low, high = params["low"], params["high"]
-
-        def transform(w, o, a, b):
-            dist.randint(np, w, b - a, low, high, dtype, out=o)
-
-    elif kind == "bernoulli":
-        p_slice = _flat_slices(params["p"], shape)
-
-        def transform(w, o, a, b):
-            dist.bernoulli(np, w, p_slice(a, b), out=o)
-
-    else:
+    if kind not in _KINDS:
         raise ValueError(f"random fill: unknown kind {kind!r}")
-
-    n = flat.size
+    dtype, n = flat.dtype, flat.size
+    p = params.get("p")
+    if kind == "normal":
+        chunk += chunk % 2  # Box–Muller pairs must not straddle chunks
+    p_slice = None if p is None else _flat_slices(p, shape)
 
     def job(a):
         b = min(a + chunk, n)
@@ -229,9 +213,12 @@ def _elementwise(kind, flat, shape, seed, offset, chunk, params):
         # (a is even for normal, whose words come in pairs of elements).
         first = offset + dist.words_needed(kind, a, dtype, **params)
         w = philox.words(seed, first, dist.words_needed(kind, b - a, dtype, **params))
-        transform(w, flat[a:b], a, b)
+        _transform(kind, w, flat[a:b], params, None if p_slice is None else p_slice(a, b))
 
     _run(job, range(0, n, chunk))
+
+
+_KINDS = ("uniform", "normal", "exponential", "randint", "bernoulli")
 
 
 def _flat_slices(p, shape):
@@ -425,10 +412,13 @@ def _normal_runs(seed, first_word, a, target, params):
 
 
 def _transform(kind, w, o, params, p):
-    """Words to values for the one-element-at-a-time kinds (``fill``'s recipes)."""
+    """Words to values for the element-wise kinds (``fill``'s recipes), into ``o``
+    (1-D); ``p``: bernoulli's probabilities for these elements."""
     dtype = o.dtype
     if kind == "uniform":
         dist.uniform(np, w, dtype, params.get("low", 0.0), params.get("high", 1.0), out=o)
+    elif kind == "normal":
+        dist.normal(np, w, o.size, dtype, params.get("mean", 0.0), params.get("std", 1.0), out=o)
     elif kind == "exponential":
         dist.exponential(np, w, dtype, params.get("lambd", 1.0), out=o)
     elif kind == "randint":

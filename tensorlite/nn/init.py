@@ -641,12 +641,14 @@ def orthogonal_(tensor, gain=1, generator=None):
         with backend.context(tensor.device):
             xp = backend.xp
             m = flattened._data.T if rows < cols else flattened._data
+            # QR in the work dtype (float32 for float32 and half tensors): a float64 QR
+            # is no faster in OpenBLAS and would double the copies (measured, 1024x1024).
             q, r = xp.linalg.qr(m)
             # Q R is unique only up to the signs of R's diagonal; fixing them makes Q Haar.
-            q *= xp.sign(xp.diagonal(r))
+            # The gain joins the signs (exact: they are +-1), one vectorized pass over Q.
+            q *= xp.sign(xp.diagonal(r)) * work._np.type(gain)
             if rows < cols:
                 q = q.T
-            q *= work._np.type(gain)
         tensor.copy_(_wrap(q, tensor.device, work).reshape(tensor.shape))
     return tensor
 

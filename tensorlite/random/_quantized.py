@@ -43,9 +43,11 @@ def _power_of_two(xp, shift, dtype):
     where :func:`_scaled` needs ``ldexp``: a row maximum below about ``2**(Q - 128)``
     in float32 (1e-23 with 1000 categories) or ``2**(Q - 1024)`` in float64. One such
     row sends the whole call down the slower path."""
-    with np.errstate(over="ignore"):
-        scale = xp.ldexp(xp.ones(shift.shape, dtype=dtype), shift)
-    return scale if bool(xp.isfinite(scale).all()) else None
+    # 2**k is finite exactly up to the dtype's largest exponent: test that with one
+    # reduction rather than ldexp under np.errstate, which costs ~5 µs to enter.
+    if shift.size and int(shift.max()) >= np.finfo(dtype).maxexp:
+        return None
+    return xp.ldexp(xp.ones(shift.shape, dtype=dtype), shift)
 
 
 def _scaled(xp, values, shift, scale, out):
@@ -155,27 +157,19 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
     n, (categories, blocks) = rows * samples, (probs2d.shape[1], ends.shape[1])
     t = ws.array("t", (n,), xp.uint64)
     t[...] = target.reshape(-1)
-    levels = _levels(xp, ends)
-    # The top level is one group per row, shared by the row's samples: compare by
-    # broadcasting, no gather. Comparison masks are laid out (16, n) so that each of
-    # the 16 rows is contiguous and the sum over them is a fast reduction.
     mask = ws.array("mask", (FAN, rows, samples), xp.bool_)
-    top = xp.ascontiguousarray(levels[-1].T)  # (16, rows)
-    xp.less_equal(top[:, :, None], target[None], out=mask)
     node = ws.array("node", (n,), xp.int64)
-    node[...] = _count_rows(xp, mask.reshape(FAN, n))
     row = ws.array("row", (n,), xp.int64)
     row.reshape(rows, samples)[...] = xp.arange(rows)[:, None]
     at = ws.array("at", (n,), xp.int64)
-    children = ws.array("children", (n, FAN), xp.uint64)
-    for level in reversed(levels[:-1]):
-        xp.multiply(row, level.shape[1] // FAN, out=at)
-        at += node
-        # mode="clip" (the indices are in range by construction): with out= and the
-        # default mode="raise", NumPy buffers the output and gathers ~3x slower.
-        xp.take(level.reshape(-1, FAN), at, axis=0, out=children, mode="clip")
-        node *= FAN
-        node += _count_at_most(xp, children, t, ws)
+    small = n * blocks <= _DIRECT
+    if small:
+        # Few samples against few blocks: count each sample's row's blocks that end at
+        # or below it in one comparison -- a handful of NumPy calls instead of the
+        # tree's dozens (profiled on 64 rows x 1000 weights, 5 samples each).
+        node.reshape(rows, samples)[...] = (ends[:, None, :] <= target[:, :, None]).sum(axis=2)
+    else:
+        _descend(xp, ends, target, t, mask, node, row, at, ws)
     xp.multiply(row, blocks, out=at)
     at += node  # the block, as a flat index into ends
     before = ws.array("before", (n,), xp.uint64)
@@ -198,8 +192,11 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
     else:
         q[...] = xp.ldexp(weights.T, xp.repeat(shift.reshape(-1), samples))
     q = q.view(xp.uint64)
-    for i in range(1, FAN):  # prefix sums inside the block, a contiguous row at a time
-        q[i] += q[i - 1]
+    if small:
+        xp.cumsum(q, axis=0, out=q)  # prefix sums inside the block, in one call
+    else:
+        for i in range(1, FAN):  # a contiguous row at a time: faster on many samples
+            q[i] += q[i - 1]
     mask = mask.reshape(FAN, n)
     xp.less_equal(q, t, out=mask)
     node *= FAN
@@ -208,6 +205,31 @@ def first_above(xp, probs2d, shift, ends, target, out=None, workspace=None):
         return node.reshape(rows, samples)
     out[...] = node.reshape(rows, samples)
     return out
+
+
+_DIRECT = 2**16  # samples x blocks up to which first_above compares against every block
+
+
+def _descend(xp, ends, target, t, mask, node, row, at, ws):
+    """:func:`first_above`'s tree descent: each sample's block into ``node``."""
+    rows, samples = target.shape
+    n = rows * samples
+    levels = _levels(xp, ends)
+    # The top level is one group per row, shared by the row's samples: compare by
+    # broadcasting, no gather. Comparison masks are laid out (16, n) so that each of
+    # the 16 rows is contiguous and the sum over them is a fast reduction.
+    top = xp.ascontiguousarray(levels[-1].T)  # (16, rows)
+    xp.less_equal(top[:, :, None], target[None], out=mask)
+    node[...] = _count_rows(xp, mask.reshape(FAN, n))
+    children = ws.array("children", (n, FAN), xp.uint64)
+    for level in reversed(levels[:-1]):
+        xp.multiply(row, level.shape[1] // FAN, out=at)
+        at += node
+        # mode="clip" (the indices are in range by construction): with out= and the
+        # default mode="raise", NumPy buffers the output and gathers ~3x slower.
+        xp.take(level.reshape(-1, FAN), at, axis=0, out=children, mode="clip")
+        node *= FAN
+        node += _count_at_most(xp, children, t, ws)
 
 
 class Workspace:
@@ -222,15 +244,27 @@ class Workspace:
     def __init__(self, xp=np):
         self._xp = xp
         self._buffers = {}
+        # The views handed out, by (name, shape, dtype): a call with the sizes of the
+        # previous one gets them back without re-slicing (a small multinomial asks for
+        # ten arrays; building each view cost ~3 µs, profiled).
+        self._views = {}
 
     def array(self, name, shape, dtype):
         """An uninitialized array of ``shape`` and ``dtype`` in buffer ``name``."""
+        key = (name, shape, dtype)
+        view = self._views.get(key)
+        if view is not None:
+            return view
         dtype = np.dtype(dtype)
         nbytes = math.prod(shape) * dtype.itemsize
         buffer = self._buffers.get(name)
         if buffer is None or buffer.size < nbytes:
             buffer = self._buffers[name] = self._xp.empty(nbytes, dtype=np.uint8)
-        return buffer[:nbytes].view(dtype).reshape(shape)
+            self._views = {k: v for k, v in self._views.items() if k[0] != name}
+        if len(self._views) >= 256:  # calls of ever new sizes: keep the cache bounded
+            self._views.clear()
+        view = self._views[key] = buffer[:nbytes].view(dtype).reshape(shape)
+        return view
 
 
 def _levels(xp, ends):

@@ -121,20 +121,21 @@ def words(seed, start, count, out=None):
     """Return words ``W(seed, start) … W(seed, start + count - 1)`` at C speed.
 
     Uses randomgen's ``Philox(number=4, width=32)``, which increments its
-    128-bit counter *before* each block: created with counter
+    128-bit counter *before* each block: positioned with counter
     ``(start // 4 - 1) mod 2**128`` its first block is block ``start // 4``,
     and the first ``start % 4`` words of that block are discarded.
-    ``numpy.random.Generator.integers(0, 2**32, dtype=uint32)`` returns the
-    bit generator's 32-bit words unchanged (the full range needs no
-    rejection), one word per value. randomgen takes the Python-int key
-    ``seed`` as the two 32-bit words ``(seed mod 2**32, seed >> 32)``, exactly
-    the key of DESIGN §4.1.
+    randomgen takes the key ``seed`` as the two 32-bit words
+    ``(seed mod 2**32, seed >> 32)``, exactly the key of DESIGN §4.1.
 
-    Creating that generator costs more than drawing a thousand words (~80 µs,
-    profiled on ``rand(3, 4)``), so each thread keeps its last one and positions it
-    instead: a call that starts at or after where this thread's previous call on the
-    same seed stopped (small draws in a row, the common case, where the generator's
-    offset rounds each call up to whole blocks) draws through the gap. Small draws read ``random_raw`` (see :func:`_draw`).
+    Positioning is the expensive part of a small draw (profiled on ``rand(3, 4)``:
+    creating a ``Philox`` costs ~80 µs, setting the state of an existing one
+    ~8 µs, drawing a dozen words ~1 µs), so each thread keeps one positioned bit
+    generator per recent seed (:class:`_Stream`). A call that starts at or a little
+    after where the previous call on its seed stopped -- small draws in a row, the
+    common case: the generator's offset rounds each call up to whole blocks --
+    draws the gap and its words in one go and drops the gap; any other start
+    re-positions a kept bit generator through its ``state``, never creating one
+    after the first few.
 
     Args:
         seed: integer in ``[0, 2**64)``.
@@ -151,34 +152,78 @@ def words(seed, start, count, out=None):
         True
     """
     seed, start, count = int(seed), int(start), int(count)
-    _check(seed, start, count)
-    bit_gen, generator = _generator_at(seed, start)
-    _last.state = None  # in case drawing fails half-way
-    drawn = _draw(bit_gen, generator, count)
-    _last.state = (seed, start + count, bit_gen, generator)
+    if not (0 <= seed < 2**64 and start >= 0 and count >= 0 and start + count <= 2**130):
+        _check(seed, start, count)  # raises the precise error
+    streams = getattr(_local, "streams", None)
+    stream = None if streams is None else streams.get(seed)  # _stream(), inlined: speed
+    if stream is None:
+        stream = _stream(seed)
+    gap = start - stream.position
+    if not 0 <= gap <= _SKIP_WORDS:
+        stream.move_to(start)
+        gap = start % 4
+    stream.position = _UNKNOWN  # should drawing fail half-way
+    drawn = _draw(stream.bit_gen, stream.generator, gap + count)
+    stream.position = start + count
+    if gap:
+        drawn = drawn[gap:]
     if out is None:
         return drawn
     out[...] = drawn
     return out
 
 
-_last = threading.local()  # this thread's (seed, next word index, bit generator, generator)
+class _Stream:
+    """One thread's randomgen bit generator for one seed, and the index of the next
+    word it yields (``_UNKNOWN``: re-position before use)."""
+
+    __slots__ = ("seed", "bit_gen", "generator", "position")
+
+    def __init__(self, seed):
+        self.seed = seed
+        self.bit_gen = Philox(number=4, width=32, key=seed, counter=2**128 - 1)
+        self.generator = np.random.Generator(self.bit_gen)
+        self.position = 0  # counter 2**128 - 1 wraps to block 0
+
+    def move_to(self, start):
+        """Position at the block of word ``start`` (its first ``start % 4`` words are
+        then still to be discarded by the caller)."""
+        block = (start // 4 - 1) % 2**128  # randomgen increments before generating
+        state = dict(_STATE)
+        state["state"] = {
+            "counter": np.array([(block >> s) & 0xFFFFFFFF for s in (0, 32, 64, 96)], np.uint32),
+            "key": np.array([self.seed & 0xFFFFFFFF, self.seed >> 32], np.uint32)}
+        self.bit_gen.state = state
+        self.position = start - start % 4
+
+    def reseed(self, seed):
+        self.seed, self.position = seed, _UNKNOWN
 
 
-def _generator_at(seed, start):
-    """A bit generator (and its ``numpy.random.Generator``) whose next word is
-    ``W(seed, start)``: this thread's last one, moved forward to ``start`` when it
-    stopped at most ``_SKIP_WORDS`` words before it, else a new one."""
-    last = getattr(_last, "state", None)
-    if last is not None and last[0] == seed and 0 <= start - last[1] <= _SKIP_WORDS:
-        _, position, bit_gen, generator = last
-        if start > position:
-            _draw(bit_gen, generator, start - position)  # discarded
-        return bit_gen, generator
-    bit_gen = Philox(number=4, width=32, key=seed, counter=(start // 4 - 1) % 2**128)
-    generator = np.random.Generator(bit_gen)
-    _draw(bit_gen, generator, start % 4)  # discard the block's first words
-    return bit_gen, generator
+# A state dict for Philox(number=4, width=32) with an empty buffer: the next word
+# comes from block counter + 1 (randomgen's public ``state`` format).
+_STATE = dict(Philox(number=4, width=32, key=0).state, buffer=np.zeros(4, np.uint32),
+              buffer_pos=4, has_uint32=0, uinteger=0)
+_UNKNOWN = 2**131  # a position past every start: the next call re-positions
+_STREAMS_PER_THREAD = 4  # generators used in turn (data, dropout, ...) each keep theirs
+_local = threading.local()
+
+
+def _stream(seed):
+    """This thread's :class:`_Stream` for ``seed`` (the oldest kept one re-seeded when
+    there are already ``_STREAMS_PER_THREAD``)."""
+    streams = getattr(_local, "streams", None)
+    if streams is None:
+        streams = _local.streams = {}
+    stream = streams.get(seed)
+    if stream is None:
+        if len(streams) < _STREAMS_PER_THREAD:
+            stream = _Stream(seed)
+        else:
+            stream = streams.pop(next(iter(streams)))
+            stream.reseed(seed)
+        streams[seed] = stream
+    return stream
 
 
 # Below this gap (in words) run_words draws through a gap rather than jump over it:

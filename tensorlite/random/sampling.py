@@ -18,26 +18,46 @@ import math
 
 import numpy as np
 
-from .. import _backends, _dtype, _recipe, _validation as check
+from .. import _backends, _device, _dtype, _recipe, _validation as check
 from .._creation import _sizes_and_layout, _target as _creation_target
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
 from ..autograd.graph import needs_grad, record
 from . import distributions
-from .generator import Generator, default_for
+from .generator import Generator, default_for, default_generator
 
 __all__ = ["rand", "randn", "randint", "randperm", "bernoulli", "multinomial", "normal",
            "rand_like", "randn_like", "randint_like"]
 
 
 # ---- shared steps ----------------------------------------------------------------------
+# Speed: a small call's time is its Python bookkeeping (profiled on rand(3, 4): ~45
+# function calls before this file's fast paths), so the common case -- sizes as plain
+# ints, default dtype and device, no out= -- is recognized inline and skips the general
+# parsers; every other call takes them, with the same checks in the same order.
+def _shape(size, kw, layout, fn):
+    """The sizes as a tuple of ints (varargs or one tuple), checked."""
+    if not kw and layout is None:
+        dims = size[0] if len(size) == 1 and type(size[0]) is tuple else size
+        for s in dims:
+            if type(s) is not int or s < 0:
+                break
+        else:
+            return dims if type(dims) is tuple else tuple(dims)
+    return check.sizes(_sizes_and_layout(size, kw, layout, fn), fn)
+
+
 def _target(device, fn):
+    if device is None:
+        dev = _device.get_default_device()
+        if dev is _device.CPU:  # always there: nothing to check
+            return dev
     return _creation_target(device, fn)[0]  # the checked device only
 
 
 def _generator(generator, dev, fn):
     if generator is None:
-        return default_for(dev)
+        return default_generator if dev is _device.CPU else default_for(dev)
     if not isinstance(generator, Generator):
         raise TypeError(f"{fn}(): generator must be a tensorlite.Generator, got "
                         f"{type(generator).__name__}")
@@ -106,6 +126,8 @@ def _result_dtype(dtype, out, default, fn):
 
 
 def _float_dtype(dtype, fn, kernel, out=None):
+    if dtype is None and out is None:
+        return _dtype.get_default_dtype()  # floating by set_default_dtype's rule
     d = _result_dtype(dtype, out, _dtype.get_default_dtype(), fn)
     return check.kernel_dtype(d, kernel, complex_ok=True)
 
@@ -120,7 +142,8 @@ def _check_result(dtype, requires_grad, out, fn, exact=True):
 
 def _sample(kind, shape, dtype, dev, generator, fn, requires_grad=False, out=None, **params):
     """Validate the result options, draw, and return the tensor (or fill ``out``)."""
-    _check_result(dtype, requires_grad, out, fn)
+    if requires_grad or out is not None:
+        _check_result(dtype, requires_grad, out, fn)
     data = _draw(kind, shape, dtype, dev, generator, fn, **params)
     return _finish(data, dev, dtype, requires_grad, out)
 
@@ -150,7 +173,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> tl.rand(2)
     tensor([0.3990, 0.8805])
     """
-    shape = check.sizes(_sizes_and_layout(size, kw, layout, "rand"), "rand")
+    shape = _shape(size, kw, layout, "rand")
     d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
     dev = _target(device, "rand")
     return _sample("uniform", shape, d, dev, generator, "rand", requires_grad, out,
@@ -166,7 +189,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> tl.randn(3).shape
     tensorlite.Size([3])
     """
-    shape = check.sizes(_sizes_and_layout(size, kw, layout, "randn"), "randn")
+    shape = _shape(size, kw, layout, "randn")
     d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
     dev = _target(device, "randn")
     return _sample("normal", shape, d, dev, generator, "randn", requires_grad, out,
@@ -191,9 +214,11 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
         low, high, size = 0, low, high
     elif high is None:  # randint(high, size=...)
         low, high = 0, low
-    shape = check.sizes(size if isinstance(size, (tuple, list)) else (size,), "randint")
+    shape = _shape(size if isinstance(size, (tuple, list)) else (size,), None, None, "randint")
     d = _result_dtype(dtype, out, _dtype.int64, "randint")
-    low, high = check.random_range(low, high, d, "randint")
+    if not (d is _dtype.int64 and type(low) is int and type(high) is int
+            and -2**63 <= low < high <= 2**63):  # else the general checks (speed)
+        low, high = check.random_range(low, high, d, "randint")
     dev = _target(device, "randint")
     return _sample("randint", shape, d, dev, generator, "randint", requires_grad, out,
                    low=low, high=high)
@@ -231,7 +256,10 @@ def _has_values(t):
 def _check_probabilities(p, fn):
     """``p`` must be finite and in [0, 1]; a value check (synchronizes on cuda)."""
     check.kernel_dtype(p.dtype, "bernoulli_tensor_cpu_p_")
-    if p.numel() and _has_values(p) and not bool(((p >= 0) & (p <= 1)).all()):
+    # Two reductions on the array (min and max propagate NaN, which then fails), not
+    # Tensor operators: the Tensor form was most of a small bernoulli's time (profiled).
+    data = p._data
+    if p.numel() and _has_values(p) and not (bool(data.min() >= 0) and bool(data.max() <= 1)):
         bad = p[(p < 0) | (p > 1) | p.isnan()].reshape(-1)
         value = bad[0].item() if bad.numel() else float("nan")
         raise RuntimeError(f"{fn}(): Expected p_in >= 0 && p_in <= 1 to be true, but got "
