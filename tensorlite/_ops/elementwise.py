@@ -264,6 +264,44 @@ def _bitwise(name, reverse=False):
 
 
 # ---- unary -------------------------------------------------------------------------------
+def _unary_call(op):
+    """``op(tensor, *params)`` as a plain function (it binds as a Tensor method, no
+    wrapper). Its fast path takes a CPU tensor of a native float dtype: no casts, no
+    backend or context lookups, the error state set directly (profiled on 32x64
+    ``relu``: the general path's overhead was twice NumPy's own time)."""
+    forward, out_dtype, general = op.forward, op.out_dtype, op._general
+    quiet, recorded = op.quiet, op.backward is not None
+
+    def call(tensor, *params):
+        dtype = tensor._dtype
+        if dtype not in _NATIVE or tensor._device.type != "cpu":
+            return general(tensor, dtype, params)
+        x = tensor._data
+        if not quiet:
+            data = forward(np, x, *params)
+        elif _IGNORE is not None:
+            token = _ERRSTATE_VAR.set(_IGNORE)
+            try:
+                data = forward(np, x, *params)
+            finally:
+                _ERRSTATE_VAR.reset(token)
+        else:
+            with _quiet():
+                data = forward(np, x, *params)
+        result_dtype = out_dtype or dtype
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        if data.dtype != result_dtype._np:
+            data = data.astype(result_dtype._np)
+        out = _wrap(data, tensor._device, result_dtype)
+        if recorded and tensor.requires_grad and _grad_mode._mode.enabled and \
+                result_dtype.is_floating_point:
+            op._record(tensor, out, x, data, params)
+        return out
+
+    return call
+
+
 class Unary:
     """An elementwise function of one tensor. ``float_only`` functions give the default
     float dtype for integer input."""
@@ -280,38 +318,10 @@ class Unary:
         # False for functions NumPy never warns in (max with 0, sign, rounding, tests):
         # they skip the error-state switch on the fast path
         self.quiet = quiet
+        self._call = _unary_call(self)  # also installed as the Tensor method
 
     def __call__(self, tensor, *params):
-        dtype = tensor._dtype
-        if dtype in _NATIVE and tensor._device.type == "cpu":
-            return self._fast(tensor, dtype, params)
-        return self._general(tensor, dtype, params)
-
-    def _fast(self, tensor, dtype, params):
-        """A CPU tensor of a native float dtype: no casts, no backend or context lookups
-        (profiled on 32x64 ``relu``: those were twice NumPy's own time)."""
-        x = tensor._data
-        if self.quiet and _IGNORE is not None:
-            token = _ERRSTATE_VAR.set(_IGNORE)
-            try:
-                data = self.forward(np, x, *params)
-            finally:
-                _ERRSTATE_VAR.reset(token)
-        elif self.quiet:
-            with _quiet():
-                data = self.forward(np, x, *params)
-        else:
-            data = self.forward(np, x, *params)
-        out_dtype = self.out_dtype or dtype
-        if type(data) is not np.ndarray:
-            data = np.asarray(data)
-        if data.dtype != out_dtype._np:
-            data = data.astype(out_dtype._np)
-        out = _wrap(data, tensor._device, out_dtype)
-        if tensor.requires_grad and self.backward is not None and _grad_mode._mode.enabled \
-                and out_dtype.is_floating_point:
-            self._record(tensor, out, x, data, params)
-        return out
+        return self._call(tensor, *params)
 
     def _record(self, tensor, out, x, data, params):
         xp, rule = _backends.get(tensor._device).xp, self.backward
@@ -588,15 +598,8 @@ def _reads_self(fn):
 
 def _as_method(fn, name):
     """A plain function for ``fn`` (op objects are not descriptors, so would not bind)."""
-    if isinstance(fn, Binary):
+    if isinstance(fn, (Unary, Binary)):
         return fn._call  # a plain function: binds as a method, no wrapper layer
-    if isinstance(fn, Unary):
-        def method(self, *args):
-            return fn(self, *args)
-
-        method.__name__ = method.__qualname__ = name
-        method.__doc__ = f"``{fn.name}`` elementwise (see tensorlite._ops.elementwise)."
-        return method
     return fn
 
 
