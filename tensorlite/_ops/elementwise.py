@@ -137,24 +137,26 @@ def _binary_call(op):
                 if x.shape != y.shape:
                     check_broadcast(x, y)
             elif type(b) is float or type(b) is int:
-                x, y = a._data, dtype._np.type(b)
+                x, y = a._data, b  # made a NumPy scalar below, quietly (it may overflow)
             else:
                 return general(a, b)
             device = a._device
         elif (type(a) is float or type(a) is int) and isinstance(b, Tensor) and \
                 b._dtype in _NATIVE and b._device.type == "cpu":
             dtype, device = b._dtype, b._device
-            x, y = dtype._np.type(a), b._data
+            x, y = a, b._data
         else:
             return general(a, b)
         if _IGNORE is not None:
             token = _ERRSTATE_VAR.set(_IGNORE)
             try:
+                x, y = _arrays(x, y, dtype)
                 data = forward(np, x, y)
             finally:
                 _ERRSTATE_VAR.reset(token)
         else:
             with _quiet():
+                x, y = _arrays(x, y, dtype)
                 data = forward(np, x, y)
         result_dtype = out_dtype(dtype) if out_dtype is not None else dtype
         if type(data) is not np.ndarray:
@@ -170,6 +172,16 @@ def _binary_call(op):
     return call
 
 
+def _arrays(x, y, dtype):
+    """An array and a Python number as NumPy operands of ``dtype`` (a scalar of the
+    dtype: as ``_operand`` makes, and faster in NumPy's ufuncs than a Python number)."""
+    if type(x) is float or type(x) is int:
+        return dtype._np.type(x), y
+    if type(y) is float or type(y) is int:
+        return x, dtype._np.type(y)
+    return x, y
+
+
 _OPERANDS = (Tensor, numbers.Number, np.generic)
 # dtypes that compute as themselves (no half-type widening) on the fast paths
 _NATIVE = (_dtype.float32, _dtype.float64)
@@ -181,7 +193,7 @@ def _device_and_dtype(a, b, name):
     the general rules (this is most of the cost of a small operation)."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a._device == b._device and a._dtype is b._dtype:
+            if a._dtype is b._dtype and (a._device is b._device or a._device == b._device):
                 if a._data.shape != b._data.shape:
                     check_broadcast(a, b)
                 return a._device, a._dtype
@@ -392,7 +404,7 @@ def _zero(xp, x):
     array of the same shape (measured on 32x64 float32), so small NumPy inputs get a
     cached read-only zero array (at most 64 shapes of at most ``_SMALL`` elements are
     kept). Others get a scalar of the array's dtype (fits CuPy and meta arrays too)."""
-    if xp is np and x.size <= _SMALL:
+    if xp is np and x.size <= _SMALL and x.flags.c_contiguous:  # keeps NumPy's layout choice
         key = (x.shape, x.dtype)
         zero = _ZERO_ARRAYS.get(key)
         if zero is None:
