@@ -180,8 +180,22 @@ def from_dlpack(ext_tensor):
 
 
 # ---- constant fills ---------------------------------------------------------------
+_SMALL_BYTES = 1 << 16  # below this, an allocation on the default CPU needs no checks
+
+
 def _fill(size, value, dtype, device, requires_grad, fn):
     shape = _validation.sizes(size, fn)
+    if device is None and _device._state.default is None and \
+            (value is None or (type(value) is int and value == 0)):
+        # zeros/empty of a few elements on the default CPU: no device to resolve, nothing
+        # that storage() or scalar_to() could refuse (profiled: those checks were ~70%
+        # of zeros(3, 4)'s time); a zero-size or large shape takes the checked path
+        nbytes = math.prod(shape) * dtype.itemsize
+        if 0 < nbytes <= _SMALL_BYTES and len(shape) <= _validation.MAX_DIMS:
+            data = np.empty(shape, dtype._np) if value is None else np.zeros(shape, dtype._np)
+            if not requires_grad:
+                return _wrap(data, _device.CPU, dtype)
+            return _finish(data, _device.CPU, dtype, requires_grad, fn)
     dev, backend = _target(device, fn)
     if value is not None:
         value = _validation.scalar_to(value, dtype._np, fn)  # overflow: before allocating
@@ -215,9 +229,11 @@ def zeros(*size, out=None, dtype=None, layout=None, device=None, pin_memory=Fals
     >>> tl.zeros(2)
     tensor([0., 0.])
     """
-    size = _sizes_and_layout(size, kw, layout, "zeros")
-    d = _dtype_or(dtype, _dtype.get_default_dtype(), "zeros")
-    return _out(_fill(size, 0, d, device, requires_grad, "zeros"), out)
+    if kw or layout is not None:
+        size = _sizes_and_layout(size, kw, layout, "zeros")
+    d = _dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype, "zeros")
+    result = _fill(size, 0, d, device, requires_grad, "zeros")
+    return result if out is None else _out(result, out)
 
 
 def ones(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,

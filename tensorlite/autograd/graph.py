@@ -229,7 +229,8 @@ def record(name, inputs, outputs, backward, saved=()):
         for t in saved:
             box = t._version_counter()
             versions.append((box, box[0], t._data.shape, t._dtype))
-    device = next(o._device for o in outs if o is not None)
+    # one output is the common case: no generator to find the device (profiled)
+    device = outputs._device if single else next(o._device for o in outs if o is not None)
     node = Node(name, backward, tuple(edges), tuple(metas), versions, device,
                 None if single else tuple(None if o is None else (o._data.shape, o._data.dtype)
                                           for o in outs))
