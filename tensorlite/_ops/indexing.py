@@ -21,7 +21,7 @@ from .. import _backends, _dtype
 from .._tensor import Tensor, _dim, _operand, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 from . import inplace
-from .ordering import _needs_data, put_along
+from .ordering import _needs_data, put_along, take_along
 from .shaping import broadcast_shapes
 
 
@@ -86,7 +86,7 @@ def gather(self, dim, index, *, sparse_grad=False):
     region = _region(index, d)
     with backend.context(device):
         x = self._data
-        data = _take_along(xp, x[region], idx, d) if x.ndim else \
+        data = take_along(xp, x[region], idx, d) if x.ndim else \
             xp.broadcast_to(x, idx.shape).copy()
     out = _wrap(data, device, self._dtype)
     if _differentiable(self) and self.requires_grad and needs_grad(self):
@@ -99,23 +99,6 @@ def gather(self, dim, index, *, sparse_grad=False):
 
         record("GatherBackward0", (self,), out, rule)
     return out
-
-
-def _take_along(xp, x, idx, d):
-    """``take_along_axis`` through one flat index: ``idx * stride_d`` plus the offsets of
-    the other dims (cheaper than the broadcast fancy index NumPy builds)."""
-    if x.ndim == 1:
-        return xp.take(x, idx)
-    if not x.flags.c_contiguous:  # (meta arrays never are: they have zero strides)
-        return xp.take_along_axis(x, idx, axis=d)
-    strides = np.cumprod((1,) + x.shape[:0:-1])[::-1]
-    flat = idx * int(strides[d])
-    for i in range(x.ndim):
-        if i != d:
-            shape = [1] * x.ndim
-            shape[i] = idx.shape[i]
-            flat = flat + (xp.arange(idx.shape[i]) * int(strides[i])).reshape(shape)
-    return xp.take(x.reshape(-1), flat)
 
 
 def take_along_dim(self, indices, dim=None):
