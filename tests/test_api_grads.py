@@ -45,8 +45,8 @@ _B = _rng.standard_normal((2, 3, 3))
     ("bii->bi", [_B]), ("ii,ij->j", [_SQ, _M]), ("ij,ii->ij", [_M[:, :4], _SQ]),
     ("iij,k->jk", [_CUBE, _rng.standard_normal(3)]), ("ij,jk", [_SQ, _M]),
 ])
-def test_einsum_gradients_with_repeated_subscripts(equation, arrays, device):
-    _check(lambda X, *t: X.einsum(equation, *t), arrays, device)
+def test_einsum_gradients_with_repeated_subscripts(equation, arrays, device_or_meta):
+    _check(lambda X, *t: X.einsum(equation, *t), arrays, device_or_meta)
 
 
 # index: repeated targets in every row; src ties with each other and with self
@@ -57,19 +57,19 @@ _SRC = np.array([[1., 1., 0., 4.], [3., 0., 0., 0.], [0., 2., -1., 0.]])
 
 @pytest.mark.parametrize("reduce", ["prod", "amax", "amin", "sum", "mean"])
 @pytest.mark.parametrize("include_self", [True, False])
-def test_scatter_reduce_gradients_with_ties_and_zeros(reduce, include_self, device):
+def test_scatter_reduce_gradients_with_ties_and_zeros(reduce, include_self, device_or_meta):
     _check(lambda X, s, src: X.scatter_reduce(s, 1, X.tensor(_INDEX, device=s.device), src,
                                               reduce, include_self=include_self),
-           [_SELF, _SRC], device)
+           [_SELF, _SRC], device_or_meta)
 
 
 @pytest.mark.parametrize("reduce", ["prod", "amax", "amin"])
-def test_scatter_reduce_gradients_random(reduce, device):
+def test_scatter_reduce_gradients_random(reduce, device_or_meta):
     rng = np.random.default_rng(9)
     index = rng.integers(0, 4, (5, 4))  # (PyTorch's rule needs src shaped as index)
     _check(lambda X, s, src: X.scatter_reduce(s, 0, X.tensor(index, device=s.device), src,
                                               reduce),
-           [rng.standard_normal((4, 4)), rng.standard_normal((5, 4))], device)
+           [rng.standard_normal((4, 4)), rng.standard_normal((5, 4))], device_or_meta)
 
 
 def test_gradient_checks_fail_on_a_wrong_rule():
@@ -85,3 +85,67 @@ def test_scatter_with_reduce_has_no_derivative():
     x = tl.zeros(2, 3, dtype=tl.float64, requires_grad=True)
     with pytest.raises(NotImplementedError, match="not implemented"):
         x.scatter(1, tl.tensor([[0, 1]]), x[:, :2], reduce="add")
+
+
+# ---- views and memory formats ---------------------------------------------------------------
+@pytest.mark.parametrize("offset, dim1, dim2", [(0, 0, 1), (1, 0, 1), (-1, 1, 0), (2, 0, 2),
+                                                (0, -1, 0)])
+def test_diagonal_is_a_view(offset, dim1, dim2, device_or_meta):
+    device = device_or_meta
+    data = np.arange(60.0).reshape(3, 4, 5)
+    x, t = tl.tensor(data, device=device), torch.tensor(data)
+    d, e = x.diagonal(offset, dim1, dim2), t.diagonal(offset, dim1, dim2)
+    assert tuple(d.shape) == tuple(e.shape) and d._base is x
+    d.mul_(-2)
+    e.mul_(-2)
+    tl.diagonal(x, offset, dim1, dim2).add_(0.5)
+    torch.diagonal(t, offset, dim1, dim2).add_(0.5)
+    if device != "meta":
+        np.testing.assert_array_equal(x.cpu().numpy(), t.numpy())
+        x[0] = 7.0  # and writes to the base show in the view
+        t[0] = 7.0
+        np.testing.assert_array_equal(d.cpu().numpy(), e.numpy())
+
+
+def test_writes_through_a_diagonal_keep_gradients_right(device_or_meta):
+    def fn(X, a, b):
+        y = a * 1
+        y.diagonal().mul_(b)  # in place through the view
+        y.diagonal(1).copy_(b[:3] ** 2)
+        return y.diagonal(-1) + y.sum(0)[:3]
+
+    _check(fn, [_SQ, _rng.standard_normal(4)], device_or_meta)
+
+
+def test_diagonal_of_a_read_only_array_stays_read_only():
+    data = np.arange(4.0).reshape(2, 2)
+    data.flags.writeable = False
+    x = tl.from_numpy(data) if hasattr(tl, "from_numpy") else tl.as_tensor(data)
+    assert np.shares_memory(x.numpy(), data)
+    with pytest.raises(ValueError):
+        x.diagonal().numpy()[0] = 1.0
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (2, 3, 4), (1, 2, 3, 4, 5)])
+@pytest.mark.parametrize("fmt", ["channels_last", "channels_last_3d", "contiguous_format",
+                                 "preserve_format"])
+def test_memory_format_arguments(shape, fmt, device_or_meta):
+    device = device_or_meta
+    data = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    x, t = tl.tensor(data, device=device), torch.tensor(data)
+    for call in (lambda X, a: a.to(memory_format=getattr(X, fmt)),
+                 lambda X, a: a.to(X.float64, memory_format=getattr(X, fmt)),
+                 lambda X, a: a.contiguous(memory_format=getattr(X, fmt))):
+        try:
+            expected = call(torch, t)
+        except RuntimeError as exc:
+            with pytest.raises(RuntimeError, match=str(exc)):
+                call(tl, x)
+            continue
+        got = call(tl, x)
+        assert tuple(got.shape) == tuple(expected.shape)
+        assert str(got.dtype).split(".")[1] == str(expected.dtype).split(".")[1]
+        if device != "meta":
+            np.testing.assert_array_equal(got.cpu().numpy(), expected.numpy())
+    with pytest.raises(TypeError, match="memory_format"):
+        x.to(memory_format="channels_last")

@@ -293,7 +293,7 @@ def _scatter(self, dim, index, src, reduce, include_self, fn, node):
             g_src = None
             if src_shape is not None:
                 g_src = xp.zeros(src_shape if len(src_shape) else (1,), g.dtype)
-                g_src[tuple(slice(0, n) for n in i.shape)] = g_taken
+                backend.assign(g_src, tuple(slice(0, n) for n in i.shape), g_taken)
                 g_src = g_src.reshape(src_shape)
             return g_self.reshape(self._data.shape), g_src
 
@@ -363,13 +363,13 @@ def _scatter_rule(backend, g, x, key, values, result, counts, reduce, include_se
         g_share = g / share
         g_self, g_taken = self_hit * g_share, src_hit * g_share[key]
     if not include_self:
-        g_self = xp.where(_touched(xp, x.shape, key), 0, g_self)
+        g_self = xp.where(_touched(backend, x.shape, key), 0, g_self)
     return g_self, g_taken
 
 
-def _touched(xp, shape, key):
-    mask = xp.zeros(shape, bool)
-    mask[key] = True
+def _touched(backend, shape, key):
+    mask = backend.xp.zeros(shape, bool)
+    backend.assign(mask, key, True)
     return mask
 
 

@@ -353,15 +353,32 @@ def _write_diagonal(backend, shape, np_dtype, offset, d1, d2, values):
 
 def diagonal(self, offset=0, dim1=0, dim2=1):
     """The diagonal ``offset`` of the matrices in dims ``dim1``, ``dim2`` (as the last
-    dim). A copy here, where PyTorch returns a view."""
+    dim): a view, as in PyTorch, so writes through it change this tensor.
+
+    >>> x = tl.zeros(2, 2)
+    >>> x.diagonal().fill_(1.)
+    tensor([1., 1.])
+    >>> x
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
     d1, d2 = _dim(dim1, self.ndim, "diagonal"), _dim(dim2, self.ndim, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     backend, shape, np_dtype = self._backend, self._data.shape, self._data.dtype
-    return make_view(self, lambda xp, x: xp.diagonal(x, offset, d1, d2).copy(),
+    return make_view(self, lambda xp, x: _diagonal_view(xp, x, offset, d1, d2),
                      "DiagonalBackward0",
-                     lambda xp, g: _write_diagonal(backend, shape, np_dtype, offset, d1, d2, g),
-                     is_view=False)
+                     lambda xp, g: _write_diagonal(backend, shape, np_dtype, offset, d1, d2, g))
+
+
+def _diagonal_view(xp, x, offset, d1, d2):
+    view = xp.diagonal(x, offset, d1, d2)
+    flags = view.flags
+    # NumPy marks a diagonal read-only only for backward compatibility: the memory is x's,
+    # and writable when x is (CuPy's views are writable already)
+    if getattr(flags, "writeable", True) is False and x.flags.writeable:
+        flags.writeable = True
+    return view
 
 
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):
