@@ -149,3 +149,30 @@ def test_memory_format_arguments(shape, fmt, device_or_meta):
             np.testing.assert_array_equal(got.cpu().numpy(), expected.numpy())
     with pytest.raises(TypeError, match="memory_format"):
         x.to(memory_format="channels_last")
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("left", [True, False])
+@pytest.mark.parametrize("unitriangular", [False, True])
+def test_solve_triangular(upper, left, unitriangular, device_or_meta):
+    # only the triangle read gets a gradient; batches broadcast
+    a = _rng.standard_normal((2, 4, 4)) + 4 * np.eye(4)
+    b = _rng.standard_normal((4, 3) if left else (3, 4))
+    _check(lambda X, a, b: X.linalg.solve_triangular(a, b, upper=upper, left=left,
+                                                      unitriangular=unitriangular),
+           [a, b], device_or_meta)
+
+
+def test_lgamma_values_and_gradient(device_or_meta):
+    x = np.concatenate([np.linspace(0.05, 30, 40), [-2.5, -0.3, 1.5]])
+    _check(lambda X, a: X.lgamma(a), [x], device_or_meta)
+
+
+@pytest.mark.parametrize("name", ["lgamma", "digamma"])
+def test_gamma_functions_in_place(name, device_or_meta):
+    x = np.concatenate([np.linspace(0.05, 30, 40), [-2.5, -0.3, 1.5]])
+    expected = getattr(torch, name)(torch.tensor(x))
+    got = getattr(tl.tensor(x, device=device_or_meta), name + "_")()
+    assert tuple(got.shape) == tuple(expected.shape) and got.dtype == tl.float64
+    if device_or_meta != "meta":
+        np.testing.assert_allclose(got.cpu().numpy(), expected.numpy(), rtol=1e-10)

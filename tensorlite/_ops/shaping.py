@@ -355,6 +355,7 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
     """The diagonal ``offset`` of the matrices in dims ``dim1``, ``dim2`` (as the last
     dim): a view, as in PyTorch, so writes through it change this tensor.
 
+    >>> import tensorlite as tl
     >>> x = tl.zeros(2, 2)
     >>> x.diagonal().fill_(1.)
     tensor([1., 1.])
