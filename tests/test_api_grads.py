@@ -176,3 +176,35 @@ def test_gamma_functions_in_place(name, device_or_meta):
     assert tuple(got.shape) == tuple(expected.shape) and got.dtype == tl.float64
     if device_or_meta != "meta":
         np.testing.assert_allclose(got.cpu().numpy(), expected.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_view_as_complex_and_real(dtype, device_or_meta):
+    device = device_or_meta
+    data = _rng.standard_normal((2, 3, 2)).astype(dtype)
+    x, t = tl.tensor(data, device=device), torch.tensor(data)
+    z, w = tl.view_as_complex(x), torch.view_as_complex(t)
+    assert tuple(z.shape) == tuple(w.shape) and z._base is x
+    assert str(z.dtype).split(".")[1] == str(w.dtype).split(".")[1]
+    r, s = tl.view_as_real(z), torch.view_as_real(w)
+    assert tuple(r.shape) == tuple(s.shape) and r.dtype == x.dtype and r._base is x
+    if device != "meta":
+        np.testing.assert_array_equal(z.cpu().numpy(), w.numpy())
+        x.mul_(2)  # views: a write to the base shows in both
+        t.mul_(2)
+        np.testing.assert_array_equal(z.cpu().numpy(), w.numpy())
+        np.testing.assert_array_equal(r.cpu().numpy(), s.numpy())
+    for bad in (lambda X: X.view_as_complex(X.ones(3, dtype=getattr(X, dtype))),
+                lambda X: X.view_as_complex(X.ones(2, 3, dtype=getattr(X, dtype)).T),
+                lambda X: X.view_as_complex(X.ones(3, 2, dtype=X.int64)),
+                lambda X: X.view_as_real(X.ones(3))):
+        with pytest.raises(RuntimeError) as expected:
+            bad(torch)
+        with pytest.raises(RuntimeError, match=str(expected.value)):
+            bad(tl)
+
+
+def test_view_as_complex_gradients(device_or_meta):
+    # through the views and back: d/dx of sum(w * view_as_real(view_as_complex(x)))
+    _check(lambda X, a: X.view_as_real(X.view_as_complex(a * 1)) * 3, [_B[..., :2]],
+           device_or_meta)
