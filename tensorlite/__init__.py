@@ -30,7 +30,8 @@ from ._functions import FUNCTIONS as _FUNCTIONS, is_tensor, numel, result_type, 
 globals().update(_FUNCTIONS)  # tl.exp, tl.sum, tl.sort, ...: the function forms of methods
 from ._ops.indexing import isin  # noqa: E402
 from ._ops.shaping import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,  # noqa: E402
-                           broadcast_tensors, column_stack, dstack, hstack, vstack)
+                           broadcast_tensors, column_stack, dstack, hstack, view_as_complex,
+                           view_as_real, vstack)
 from ._ops.ordering import bucketize, searchsorted  # noqa: E402
 from ._ops.products import einsum, tensordot  # noqa: E402
 from ._ops.statistics import std_mean, var_mean  # noqa: E402

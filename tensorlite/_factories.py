@@ -67,6 +67,23 @@ channels_last = memory_format("channels_last")
 channels_last_3d = memory_format("channels_last_3d")
 
 
+_RANK = {"channels_last": 4, "channels_last_3d": 5}
+
+
+def check_memory_format(fmt, ndim, fn):
+    """``memory_format=`` must be ``None`` or a :class:`memory_format`, and the channels-last
+    ones need a rank-4 (rank-5 for ``_3d``) tensor, as in PyTorch. The layout itself stays
+    C-contiguous (see :class:`memory_format`)."""
+    if fmt is None:
+        return
+    if not isinstance(fmt, memory_format):
+        raise TypeError(f"{fn}(): argument 'memory_format' must be torch.memory_format, not "
+                        f"{type(fmt).__name__}")
+    rank = _RANK.get(fmt.name)
+    if rank is not None and ndim != rank:
+        raise RuntimeError(f"required rank {rank} tensor to use {fmt.name} format")
+
+
 class layout(_Tag):  # noqa: N801
     """A layout tag; tensorlite has only ``strided`` (dense) tensors."""
 

@@ -21,11 +21,11 @@ asin_ asinh asinh_ atan atan2 atan_ atanh atanh_ baddbmm bincount bitwise_and bi
 bitwise_or bitwise_xor bmm broadcast_to ceil ceil_ cholesky chunk clamp clamp_ clamp_max
 clamp_max_ clamp_min clamp_min_ clip clip_ clone conj copysign cos cos_ cosh cosh_
 count_nonzero cross cummax cummin cumprod cumsum deg2rad deg2rad_ det detach detach_ diag
-diag_embed diagonal diff dist div divide dot dsplit eq equal erf erf_ erfc erfc_ erfinv exp
+diag_embed diagonal diff digamma dist div divide dot dsplit eq equal erf erf_ erfc erfc_ erfinv exp
 exp2 exp2_ exp_ expm1 expm1_ fill_ fix fix_ flatten flip fliplr flipud float_power floor
 floor_ floor_divide fmax fmin fmod frac frac_ gather ge ger greater greater_equal gt heaviside
 histc hsplit hypot index_add index_copy index_fill index_put index_put_ index_select inner
-inverse isclose isfinite isinf isnan isneginf isposinf isreal kron kthvalue ldexp le lerp
+inverse isclose isfinite isinf isnan isneginf isposinf isreal kron kthvalue ldexp le lerp lgamma
 less less_equal log log10 log10_ log1p log1p_ log2 log2_ log_ log_softmax logaddexp logaddexp2
 logcumsumexp logdet logical_and logical_not logical_or logical_xor logit logit_ logsumexp lt
 masked_fill masked_scatter masked_select matrix_power max maximum mean median min minimum mm

@@ -1,4 +1,5 @@
-"""Elementwise special functions NumPy lacks: ``erf`` and ``erfinv``.
+r"""Elementwise special functions NumPy lacks: ``erf``, ``erfinv``, ``lgamma``,
+``digamma`` and ``trigamma``.
 
 Both take the array namespace ``xp`` (``numpy`` or ``cupy``) first and use only
 ``xp`` functions, so one definition serves every device. They compute in the
@@ -12,6 +13,13 @@ approximation ("Approximating the erfinv function", GPU Computing Gems, 2010;
 about 4e-7 relative error) and, for float64, polishes it with Newton steps on
 ``erf(x) - y`` until it is accurate to a few ulp.
 
+For real ``x``: ``lgamma(x) = log |Γ(x)|`` lifts ``x`` to at least 10 with the
+recurrence :math:`\log Γ(x) = \log Γ(x + n) - \log \prod_{k<n} (x + k)`, where
+Stirling's series to the :math:`x^{-13}` term is accurate to an ulp; negative ``x``
+use the reflection :math:`Γ(x)Γ(1-x) = π / \sin(π x)`. ``digamma(x) = ψ(x)`` uses the
+same recurrence (subtracting :math:`\sum 1/(x+k)`), the asymptotic series of
+:math:`ψ`, and :math:`ψ(1-x) - ψ(x) = π \cot(π x)` for negative ``x``.
+
 >>> import numpy as np
 >>> from tensorlite._math import erf, erfinv
 >>> float(erf(np, np.float64(0.5)))
@@ -24,7 +32,9 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["erf", "erfinv"]
+import numpy as np
+
+__all__ = ["erf", "erfinv", "lgamma", "digamma", "trigamma"]
 
 _SQRT_PI_INV = 5.6418958354775628695e-1  # 1 / sqrt(pi)
 _TWO_OVER_SQRT_PI = 1.1283791670955126  # d/dx erf(x) = 2/sqrt(pi) exp(-x^2)
@@ -170,3 +180,118 @@ def _erfinv(xp, y):
     edge = xp.copysign(xp.asarray(math.inf, dtype=dtype), y)
     x = xp.where(inside, x, xp.where(xp.abs(y) == 1, edge, math.nan))
     return x.astype(dtype, copy=False)
+
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+_SHIFT = 10.0  # lift arguments to at least this before the asymptotic series
+
+# Stirling: log Γ(y) ≈ (y - 1/2) log y - y + log(2π)/2 + Σ B_2k / (2k (2k-1) y^(2k-1))
+_STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156)
+# ψ(y) ≈ log y - 1/(2y) - Σ B_2k / (2k y^(2k))
+_PSI = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)
+
+
+def _series(xp, coefficients, step):
+    """``Σ_k c_k step**k`` by Horner's rule."""
+    total = xp.zeros_like(step)
+    for c in reversed(coefficients):
+        total = total * step + c
+    return total
+
+
+def _lift(xp, x, accumulate):
+    """Shift ``x > 0`` up to ``y >= _SHIFT`` one step at a time; ``accumulate(acc, y)``
+    collects what each step removes. Always ten vectorized steps: no value is read
+    back (no synchronization on cuda, and meta arrays have no values)."""
+    y, acc = x, None
+    for _ in range(int(_SHIFT)):
+        small = y < _SHIFT
+        acc = accumulate(acc, y, small)
+        y = xp.where(small, y + 1, y)
+    return y, acc
+
+
+def _centred(xp, x):
+    """``x - round(x)``, exact: |sin(πx)| and tan(πx) are periodic, and reducing first
+    keeps their relative accuracy next to the poles at the integers."""
+    return x - xp.round(x)
+
+
+def lgamma(xp, x):
+    """``log |Γ(x)|`` of a float array (see the module docstring)."""
+    negative = x < 0.5
+    # reflection for x < 1/2: log Γ(x) = log(π / |sin πx|) - log Γ(1 - x)
+    z = xp.where(negative, 1 - x, x)
+    z = xp.where(xp.isfinite(z), z, 1)  # inf/nan are patched in at the end
+
+    def product(acc, y, small):
+        factor = xp.where(small, y, 1)
+        return factor if acc is None else acc * factor
+
+    y, prod = _lift(xp, z, product)
+    inv = 1 / y
+    value = (y - 0.5) * xp.log(y) - y + _HALF_LOG_2PI + inv * _series(xp, _STIRLING, inv * inv)
+    if prod is not None:
+        value = value - xp.log(prod)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reflected = math.log(math.pi) - xp.log(xp.abs(xp.sin(math.pi * _centred(xp, x)))) \
+            - value
+    pole = negative & (x == xp.floor(x))  # 0, -1, -2, ...: Γ has poles there
+    value = xp.where(negative, xp.where(pole, math.inf, reflected), value)
+    value = xp.where(xp.isinf(x), math.inf, value)  # Γ grows without bound both ways
+    return xp.where(xp.isnan(x), x, value).astype(x.dtype)
+
+
+def digamma(xp, x):
+    """``ψ(x) = d/dx log Γ(x)`` of a float array (see the module docstring)."""
+    negative = x < 0.5
+    z = xp.where(negative, 1 - x, x)
+    z = xp.where(xp.isfinite(z), z, 1)
+
+    def harmonic(acc, y, small):
+        term = xp.where(small, 1 / y, 0)
+        return term if acc is None else acc + term
+
+    y, total = _lift(xp, z, harmonic)
+    inv = 1 / y
+    inv2 = inv * inv
+    value = xp.log(y) - 0.5 * inv - inv2 * _series(xp, _PSI, inv2)
+    if total is not None:
+        value = value - total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reflected = value - math.pi / xp.tan(math.pi * _centred(xp, x))
+    # poles at 0, -1, -2, ...: PyTorch gives -inf at 0 and nan at the negative integers
+    reflected = xp.where(x == xp.floor(x), xp.where(x == 0, -math.inf, math.nan), reflected)
+    value = xp.where(negative, reflected, value)
+    value = xp.where(x == math.inf, math.inf, value)
+    return xp.where(xp.isnan(x) | (x == -math.inf), math.nan, value).astype(x.dtype)
+
+
+# ψ'(y) ≈ 1/y + 1/(2y²) + Σ B_2k / y^(2k+1)
+_PSI1 = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)
+
+
+def trigamma(xp, x):
+    r"""``ψ'(x)``, the derivative of :func:`digamma`: the same recurrence (adding
+    :math:`\sum 1/(x+k)^2`) and asymptotic series, with
+    :math:`ψ'(1-x) + ψ'(x) = π^2 / \sin^2(π x)` for negative ``x``; ``inf`` at the poles."""
+    negative = x < 0.5
+    z = xp.where(negative, 1 - x, x)
+    z = xp.where(xp.isfinite(z), z, 1)
+
+    def squares(acc, y, small):
+        term = xp.where(small, 1 / (y * y), 0)
+        return term if acc is None else acc + term
+
+    y, total = _lift(xp, z, squares)
+    inv = 1 / y
+    inv2 = inv * inv
+    value = inv + 0.5 * inv2 + inv * inv2 * _series(xp, _PSI1, inv2)
+    if total is not None:
+        value = value + total
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reflected = (math.pi / xp.sin(math.pi * _centred(xp, x))) ** 2 - value
+    reflected = xp.where(x == xp.floor(x), math.inf, reflected)
+    value = xp.where(negative, reflected, value)
+    value = xp.where(x == math.inf, 0, value)
+    return xp.where(xp.isnan(x) | (x == -math.inf), math.nan, value).astype(x.dtype)

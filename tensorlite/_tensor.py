@@ -417,8 +417,14 @@ class Tensor:
         return object.__format__(self, spec)
 
     # ---- moving and casting ----------------------------------------------------
-    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
-        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``."""
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False,
+           memory_format=None):
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)`` or ``to(other_tensor)``;
+        ``memory_format=`` is checked and keeps the (C-contiguous) layout."""
+        if memory_format is not None:
+            from ._factories import check_memory_format
+
+            check_memory_format(memory_format, self.ndim, "to")
         for a in args:
             if isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype

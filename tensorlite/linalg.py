@@ -36,7 +36,7 @@ from ._tensor import _TYPE_NAMES, Tensor, _wrap, common_device
 from .autograd.graph import needs_grad, record
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "qr", "svd", "svdvals", "eigh", "eigvalsh",
-           "inv", "solve", "cholesky", "det", "slogdet", "cross", "matmul", "diagonal",
+           "inv", "solve", "solve_triangular", "cholesky", "det", "slogdet", "cross", "matmul", "diagonal",
            "multi_dot", "matrix_power", "vecdot", "LinAlgError"]
 
 
@@ -55,7 +55,7 @@ def _float_input(A, fn, min_ndim=2, square=True):
         raise TypeError(f"linalg.{fn}(): argument 'A' must be Tensor, not {type(A).__name__}")
     if A.ndim < min_ndim:
         raise RuntimeError(f"linalg.{fn}: The input tensor A must have at least {min_ndim} "
-                           f"dimensions.")
+                           "dimensions.")
     if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as "
                            f"input. Got {_TYPE_NAMES[A.dtype.name][:-6]}")
@@ -335,12 +335,37 @@ def solve(A, B, *, left=True):
     if needs_grad(A, B):
         def rule(grads):
             g = grads[0][..., None] if vector else grads[0]
+            if not backend.has_data:  # meta: shapes only (a solve would see zero matrices)
+                return xp.zeros(batch + tuple(A.shape[-2:]), g.dtype), grads[0]
             gb = xp.linalg.solve(xp.broadcast_to(_mT(xp, a), batch + tuple(A.shape[-2:])), g)
             ga = -xp.matmul(gb, _mT(xp, x))
             return ga, (gb[..., 0] if vector else gb)
 
         record("LinalgSolveExBackward0", (A, B), out, rule, saved=(A,))
     return out
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """``X`` with ``A X = B`` (``left=False``: ``X A = B``) reading only ``A``'s upper or
+    lower triangle (``unitriangular``: its diagonal taken as ones). Solved as the general
+    system of that triangle, so the gradient reaches only the entries read, as PyTorch's.
+
+    >>> import tensorlite as tl
+    >>> tl.linalg.solve_triangular(tl.tensor([[2., 9.], [1., 1.]]), tl.eye(2), upper=False)
+    tensor([[ 0.5000,  0.0000],
+            [-0.5000,  1.0000]])
+    """
+    _float_input(A, "solve_triangular")
+    if B.ndim < 2:
+        raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 "
+                           "dimensions.")
+    T = A.triu() if upper else A.tril()
+    if unitriangular:
+        from ._creation import eye
+
+        one = eye(A.shape[-1], dtype=A.dtype, device=A.device)
+        T = T * (1 - one) + one
+    return solve(T, B, left=left)
 
 
 def cholesky(A, *, upper=False):

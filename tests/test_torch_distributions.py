@@ -24,7 +24,6 @@ import pytest
 
 import tensorlite as tl
 import tensorlite.distributions as D
-from tensorlite.distributions import _ops
 
 torch = pytest.importorskip("torch")
 TD = torch.distributions
@@ -796,28 +795,29 @@ def test_exponential_sample_is_the_inverse_cdf_of_rand():
 
 # ---- the helper ops ------------------------------------------------------------------------
 def test_special_functions_equal_pytorch():
+    # tl.lgamma / tl.digamma (the distributions' special functions), values and gradients
     x = np.concatenate([np.linspace(0.01, 40, 997), np.linspace(-7.9, -0.1, 101),
                         [1.0, 2.0, 0.5, 1e-8, 1e4, 0.0, -1.0, np.inf]])
     t_x = torch.tensor(x)
-    ours = _ops.lgamma(tl.tensor(x)).numpy()
+    ours = tl.lgamma(tl.tensor(x)).numpy()
     theirs = torch.lgamma(t_x).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=5e-14)
     pos = x[x > 0]
-    np.testing.assert_allclose(_ops.digamma(tl.tensor(pos)).numpy(),
+    np.testing.assert_allclose(tl.digamma(tl.tensor(pos)).numpy(),
                                torch.digamma(torch.tensor(pos)).numpy(), rtol=1e-10,
                                atol=1e-13)
-    y = real(50)
-    for ours_fn, theirs_fn in [(_ops.log1p, lambda t: torch.log1p(t.abs())),
-                               (_ops.expm1, torch.expm1), (_ops.atan, torch.atan),
-                               (_ops.softplus, torch.nn.functional.softplus)]:
-        arg = np.abs(y) if ours_fn is _ops.log1p else y
-        close(ours_fn(tl.tensor(arg)), theirs_fn(torch.tensor(y)))
-    a = real(3, 4)
-    close(_ops.logsumexp(tl.tensor(a), -1), torch.logsumexp(torch.tensor(a), -1))
-    inf_row = tl.full((2, 3), -math.inf, dtype=tl.float64)
-    assert (_ops.logsumexp(inf_row, -1) == -math.inf).all()
-    m = spd(4, (2,))
-    close(_ops.cholesky(tl.tensor(m)), torch.linalg.cholesky(torch.tensor(m)))
+    # away from the poles at 0, -1, -2, ... (ill-conditioned next to them)
+    finite = x[np.isfinite(x)]
+    smooth = finite[(finite > 0) | (np.abs(finite - np.round(finite)) > 1e-3)]
+    for name in ("lgamma", "digamma"):
+        ours_t = tl.tensor(smooth, requires_grad=True)
+        theirs_t = torch.tensor(smooth, requires_grad=True)
+        getattr(tl, name)(ours_t).sum().backward()
+        getattr(torch, name)(theirs_t).sum().backward()
+        # PyTorch's trigamma (digamma's derivative) is off by up to ~5e-10 relative below
+        # x = 1 (against SciPy's polygamma(1, x)); tensorlite's is within a few ulp there
+        np.testing.assert_allclose(ours_t.grad.numpy(), theirs_t.grad.numpy(),
+                                   rtol=1e-10 if name == "lgamma" else 1e-9)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        _ops.lgamma(tl.tensor([-2.0, 0.0, math.nan], dtype=tl.float64))
+        tl.lgamma(tl.tensor([-2.0, 0.0, math.nan], dtype=tl.float64))

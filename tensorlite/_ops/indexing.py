@@ -21,7 +21,7 @@ from .. import _backends, _dtype
 from .._tensor import Tensor, _dim, _operand, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 from . import inplace
-from .ordering import _needs_data, put_along
+from .ordering import _needs_data, put_along, take_along
 from .shaping import broadcast_shapes
 
 
@@ -86,7 +86,7 @@ def gather(self, dim, index, *, sparse_grad=False):
     region = _region(index, d)
     with backend.context(device):
         x = self._data
-        data = _take_along(xp, x[region], idx, d) if x.ndim else \
+        data = take_along(xp, x[region], idx, d) if x.ndim else \
             xp.broadcast_to(x, idx.shape).copy()
     out = _wrap(data, device, self._dtype)
     if _differentiable(self) and self.requires_grad and needs_grad(self):
@@ -99,23 +99,6 @@ def gather(self, dim, index, *, sparse_grad=False):
 
         record("GatherBackward0", (self,), out, rule)
     return out
-
-
-def _take_along(xp, x, idx, d):
-    """``take_along_axis`` through one flat index: ``idx * stride_d`` plus the offsets of
-    the other dims (cheaper than the broadcast fancy index NumPy builds)."""
-    if x.ndim == 1:
-        return xp.take(x, idx)
-    if not x.flags.c_contiguous:  # (meta arrays never are: they have zero strides)
-        return xp.take_along_axis(x, idx, axis=d)
-    strides = np.cumprod((1,) + x.shape[:0:-1])[::-1]
-    flat = idx * int(strides[d])
-    for i in range(x.ndim):
-        if i != d:
-            shape = [1] * x.ndim
-            shape[i] = idx.shape[i]
-            flat = flat + (xp.arange(idx.shape[i]) * int(strides[i])).reshape(shape)
-    return xp.take(x.reshape(-1), flat)
 
 
 def take_along_dim(self, indices, dim=None):
@@ -291,49 +274,26 @@ def _scatter(self, dim, index, src, reduce, include_self, fn, node):
         else:
             values = _operand(src, device, x.dtype)
         values = xp.broadcast_to(values, i.shape)
-        data = x.copy()
-        op = None if reduce is None else _SCATTER_REDUCE[reduce]
-        if op is None:
-            backend.assign(data, key, values)
-        else:
-            if not include_self:
-                identity = {"add": 0, "multiply": 1, "maximum": _lowest(x.dtype),
-                            "minimum": _highest(x.dtype)}[op]
-                backend.assign(data, key, identity)
-            backend.scatter_ufunc(data, key, values, op)
-            if reduce == "mean":
-                counts = xp.zeros(x.shape, np.int64) + (1 if include_self else 0)
-                backend.scatter_ufunc(counts, key, xp.ones(i.shape, np.int64), "add")
-                touched = counts > 0
-                data = xp.where(touched, data / xp.maximum(counts, 1), data)
-                if x.dtype.kind in "iub":
-                    data = xp.floor(data)
-                data = data.astype(x.dtype)
+        data, counts = _scatter_arrays(backend, x, key, values, reduce, include_self)
         data = data.reshape(self._data.shape)
     out = _wrap(data, device, self._dtype)
     if _differentiable(self, src) and needs_grad(self, src):
-        if reduce not in (None, "sum", "add", "mean"):
+        if fn == "scatter" and reduce is not None:
             raise NotImplementedError(f"{fn}(): the derivative for reduce='{reduce}' is not "
                                       f"implemented in tensorlite")
         src_shape = src._data.shape if isinstance(src, Tensor) else None
         shape = x.shape
+        result = data.reshape(shape)
 
         def rule(grads):
             g = grads[0].reshape(shape)
-            if reduce is None:
-                g_self = g.copy()
-                backend.assign(g_self, key, 0)
-            elif reduce == "mean":
-                g_self = g / xp.maximum(counts, 1) if include_self else \
-                    xp.where(touched, 0, g)
-            else:
-                g_self = g if include_self else xp.where(_touched(xp, shape, key), 0, g)
+            with np.errstate(all="ignore"):  # NaN ties: 0 / 0, as PyTorch
+                g_self, g_taken = _scatter_rule(backend, g, x, key, values, result, counts,
+                                                reduce, include_self)
             g_src = None
             if src_shape is not None:
-                gs = g / xp.maximum(counts, 1) if reduce == "mean" else g
-                taken = gs[key]
                 g_src = xp.zeros(src_shape if len(src_shape) else (1,), g.dtype)
-                g_src[tuple(slice(0, n) for n in i.shape)] = taken
+                backend.assign(g_src, tuple(slice(0, n) for n in i.shape), g_taken)
                 g_src = g_src.reshape(src_shape)
             return g_self.reshape(self._data.shape), g_src
 
@@ -341,9 +301,75 @@ def _scatter(self, dim, index, src, reduce, include_self, fn, node):
     return out
 
 
-def _touched(xp, shape, key):
-    mask = xp.zeros(shape, bool)
-    mask[key] = True
+def _scatter_arrays(backend, x, key, values, reduce, include_self):
+    """The forward on arrays: ``x`` with ``values`` written (``reduce`` None) or combined
+    at ``key``; and for ``"mean"`` the count per position (``None`` otherwise)."""
+    xp = backend.xp
+    data = x.copy()
+    op = None if reduce is None else _SCATTER_REDUCE[reduce]
+    if op is None:
+        backend.assign(data, key, values)
+        return data, None
+    if not include_self:
+        identity = {"add": 0, "multiply": 1, "maximum": _lowest(x.dtype),
+                    "minimum": _highest(x.dtype)}[op]
+        backend.assign(data, key, identity)
+    backend.scatter_ufunc(data, key, values, op)
+    if reduce != "mean":
+        return data, None
+    counts = xp.zeros(x.shape, np.int64) + (1 if include_self else 0)
+    backend.scatter_ufunc(counts, key, xp.ones(values.shape, np.int64), "add")
+    data = xp.where(counts > 0, data / xp.maximum(counts, 1), data)
+    if x.dtype.kind in "iub":
+        data = xp.floor(data)
+    return data.astype(x.dtype), counts
+
+
+def _scatter_rule(backend, g, x, key, values, result, counts, reduce, include_self):
+    """``(grad_self, grad_src[key])`` of a scatter, as PyTorch's ``scatter_reduce_backward``:
+    ``prod`` divides the product by each factor, with zeros handled exactly (a lone zero
+    among a position's factors gets the product of the others; two or more give zero);
+    ``amax``/``amin`` share the gradient evenly among every element (of ``self`` and of
+    ``src``) equal to the result. Without ``include_self``, touched positions of ``self``
+    get none."""
+    xp = backend.xp
+    if reduce is None:
+        g_self = g.copy()
+        backend.assign(g_self, key, 0)
+        return g_self, g[key]
+    if reduce == "mean":
+        scaled = g / xp.maximum(counts, 1)
+        return (scaled if include_self else xp.where(counts > 0, 0, g)), scaled[key]
+    if reduce in ("sum", "add"):
+        g_self, g_taken = g, g[key]
+    elif reduce in ("prod", "multiply"):
+        masked_self = xp.where(x == 0, 1, x)
+        g_self = g * _scatter_arrays(backend, masked_self, key, values, reduce,
+                                     include_self)[0] / masked_self
+        zero = values == 0
+        zeros_at = xp.zeros(x.shape, g.dtype)
+        backend.scatter_add(zeros_at, key, zero.astype(g.dtype))
+        lone_zero = zero & (zeros_at[key] == 1)
+        # a lone zero's derivative is the product of the others: redo the product with it as 1
+        others = _scatter_arrays(backend, x, key, xp.where(lone_zero, 1, values), reduce,
+                                 include_self)[0]
+        g_taken = xp.where(lone_zero, (g * others)[key],
+                           (g * result)[key] / xp.where(zero, 1, values))
+    else:  # amax / amin: ties share evenly
+        self_hit = (x == result).astype(g.dtype)
+        src_hit = (values == result[key]).astype(g.dtype)
+        share = self_hit.copy()
+        backend.scatter_add(share, key, src_hit)
+        g_share = g / share
+        g_self, g_taken = self_hit * g_share, src_hit * g_share[key]
+    if not include_self:
+        g_self = xp.where(_touched(backend, x.shape, key), 0, g_self)
+    return g_self, g_taken
+
+
+def _touched(backend, shape, key):
+    mask = backend.xp.zeros(shape, bool)
+    backend.assign(mask, key, True)
     return mask
 
 

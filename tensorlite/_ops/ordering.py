@@ -94,10 +94,35 @@ def _select_record(node, tensor, values, idx_array, dim, keepdim):
     record(node, (tensor,), values, rule)
 
 
+def take_along(xp, x, idx, d):
+    """``take_along_axis(x, idx, d)`` (valid, non-negative ``idx``; no broadcasting), by
+    the cheapest route: NumPy's own builds a broadcast fancy index. A 1-D array or a
+    NumPy array along its last dim with long rows takes row by row (each row's gather in
+    cache; 1000x10k rows: 2x faster than the fancy index); another C-contiguous array
+    takes through one flat index ``idx * stride_d`` plus the offsets of the other dims."""
+    if x.ndim == 1:
+        return xp.take(x, idx)
+    if type(x) is np.ndarray and d == x.ndim - 1 and idx.shape[-1] >= 1024:
+        out = np.empty(idx.shape, x.dtype)
+        for row in np.ndindex(idx.shape[:-1]):
+            np.take(x[row], idx[row], out=out[row], mode="clip")  # clip: no bounds buffer
+        return out
+    if not x.flags.c_contiguous:  # (meta arrays never are: they have zero strides)
+        return xp.take_along_axis(x, idx, axis=d)
+    strides = np.cumprod((1,) + x.shape[:0:-1])[::-1]
+    flat = idx * int(strides[d])
+    for i in range(x.ndim):
+        if i != d:
+            shape = [1] * x.ndim
+            shape[i] = idx.shape[i]
+            flat = flat + (xp.arange(idx.shape[i]) * int(strides[i])).reshape(shape)
+    return xp.take(x.reshape(-1), flat)
+
+
 def _take(tensor, idx_array, dim):
     backend = tensor._backend
     with backend.context(tensor._device):
-        data = backend.xp.take_along_axis(tensor._data, idx_array, axis=dim) \
+        data = take_along(backend.xp, tensor._data, idx_array, dim) \
             if tensor.ndim else tensor._data.copy()
     return _wrap(data, tensor._device, tensor._dtype)
 
@@ -110,13 +135,18 @@ def _needs_data(tensor, name):
 
 def _order_key(xp, x):
     """A uint32 whose unsigned order is ``x``'s order (NaN last, ``-0.0 == 0.0``), for
-    4-byte and smaller dtypes; ``None`` for the others."""
+    4-byte and smaller dtypes; ``None`` for the others. A fresh array (callers modify it)."""
     kind, size = x.dtype.kind, x.dtype.itemsize
     if kind == "f" and size == 4:
-        x = xp.where(xp.isnan(x), xp.float32(np.nan), x + xp.float32(0))  # one NaN, +0
-        bits = x.view(np.uint32)
-        # negative floats: flip every bit; positive: flip the sign bit
-        return bits ^ xp.where(bits >> 31 == 1, xp.uint32(0xFFFFFFFF), xp.uint32(0x80000000))
+        bits = (x + xp.float32(0)).view(np.int32)  # -0.0 + 0.0 is +0.0
+        # negative floats: flip every bit; positive: flip the sign bit (in place: each
+        # fresh 40 MB temporary of a 10M sort costs its page faults)
+        key = bits >> 31  # -1 where negative, else 0
+        key |= np.int32(-2**31)
+        key ^= bits
+        key = key.view(np.uint32)
+        xp.copyto(key, xp.uint32(0xFFFFFFFF), where=xp.isnan(x))  # every NaN last, equal
+        return key
     if kind == "i" and size <= 4:
         return x.astype(np.int32).view(np.uint32) ^ xp.uint32(0x80000000)
     if kind in "ub" and size <= 4:
@@ -127,18 +157,24 @@ def _order_key(xp, x):
 def _packed_argsort(xp, x, axis, descending):
     """A stable argsort along ``axis`` by sorting 64-bit ``key << 32 | position`` words
     (a SIMD sort of plain integers; ~5x faster than NumPy's float32 argsort). ``None``
-    when the dtype or the length does not fit in 32 bits."""
+    when the dtype or the length does not fit in 32 bits. Every step after the first
+    widening works in place (sort rows of 1000x10k: 1.5x PyTorch with fresh temporaries
+    for the shift, the sort and the unpacking)."""
     n = x.shape[axis]
     key = _order_key(xp, x) if n < 2**32 else None
     if key is None:
         return None
     if descending:
-        key = ~key  # ties keep their positions in order: still stable
+        xp.invert(key, out=key)  # ties keep their positions in order: still stable
     shape = [1] * x.ndim
     shape[axis] = n
-    packed = (key.astype(np.uint64) << 32) | xp.arange(n, dtype=np.uint64).reshape(shape)
-    packed = xp.sort(packed, axis=axis)
-    return (packed & xp.uint64(0xFFFFFFFF)).astype(np.int64)
+    packed = key.astype(np.uint64)
+    del key
+    packed <<= np.uint64(32)
+    packed |= xp.arange(n, dtype=np.uint64).reshape(shape)
+    packed.sort(axis=axis)
+    packed &= np.uint64(0xFFFFFFFF)
+    return packed.view(np.int64)  # positions < 2**32: the same bits as int64
 
 
 def _sort_indices(xp, x, axis, descending, stable):

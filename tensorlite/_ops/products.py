@@ -180,11 +180,6 @@ def einsum(equation, *operands):
         data = backend.astype(xp.asarray(data), dtype._np)
     out = _wrap(data, device, dtype)
     if (dtype.is_floating_point or dtype.is_complex) and needs_grad(*operands):
-        for term in terms:
-            if len(set(term)) != len(term):
-                raise NotImplementedError(f"einsum(): the derivative of a repeated subscript "
-                                          f"({term!r}, a diagonal) is not implemented in "
-                                          f"tensorlite")
         flags = [t.requires_grad for t in operands]
 
         def rule(grads):
@@ -195,16 +190,40 @@ def einsum(equation, *operands):
                     result.append(None)
                     continue
                 others = [(terms[j], arrays[j]) for j in range(len(terms)) if j != k]
-                available = set(out_term).union(*[set(t) for t, _ in others])
-                kept = "".join(c for c in term if c in available)
-                spec_k = ",".join([out_term] + [t for t, _ in others]) + "->" + kept
-                r = _contract(xp, spec_k, [g] + [arr for _, arr in others])
-                shape = [r.shape[kept.index(c)] if c in kept else 1 for c in term]
-                r = xp.asarray(r).reshape(shape)
-                result.append(xp.broadcast_to(r, np.broadcast_shapes(r.shape, a.shape)))
+                result.append(_einsum_grad(backend, g, out_term, others, term, a))
             return tuple(result)
 
         record("EinsumBackward0", operands, out, rule, saved=operands)
+    return out
+
+
+def _einsum_grad(backend, g, out_term, others, term, a):
+    """The gradient of the operand ``a`` (subscripts ``term``): the einsum of the output
+    gradient with the other operands onto ``term``'s letters, each once; a letter found
+    nowhere else is broadcast. A repeated letter (``'ii'``, a diagonal) reads one element
+    per value of the letter, so its gradient goes to that generalized diagonal and the
+    rest of ``a``'s gradient is zero."""
+    xp = backend.xp
+    letters = "".join(dict.fromkeys(term))  # each once, in order
+    sizes = [a.shape[term.index(c)] for c in letters]
+    available = set(out_term).union(*[set(t) for t, _ in others])
+    kept = "".join(c for c in letters if c in available)
+    spec = ",".join([out_term] + [t for t, _ in others]) + "->" + kept
+    r = xp.asarray(_contract(xp, spec, [g] + [arr for _, arr in others]))
+    r = r.reshape([r.shape[kept.index(c)] if c in kept else 1 for c in letters])
+    if len(letters) == len(term):
+        return xp.broadcast_to(r, np.broadcast_shapes(r.shape, a.shape))
+    # a letter of size 1 here that another operand broadcast: sum it back
+    summed = tuple(i for i, n in enumerate(sizes) if n == 1 and r.shape[i] != 1)
+    if summed:
+        r = r.sum(axis=summed, keepdims=True)
+    out = xp.zeros(a.shape, r.dtype)
+    diagonal = []  # axis p of ``a`` indexed by its letter's position along that letter
+    for c in term:
+        at = letters.index(c)
+        diagonal.append(xp.arange(sizes[at]).reshape(
+            [-1 if i == at else 1 for i in range(len(letters))]))
+    backend.assign(out, tuple(diagonal), xp.broadcast_to(r, sizes))
     return out
 
 

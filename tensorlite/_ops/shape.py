@@ -22,6 +22,7 @@ import numpy as np
 
 from .. import _backends, _dtype, _recipe, _validation
 from .._backends import _common
+from .._factories import check_memory_format
 from .._tensor import (Size, Tensor, _dim, _is_scalar, _operand, _shape_arg, _transfer, _wrap,
                        common_device)
 from ..autograd.graph import needs_grad, record
@@ -274,6 +275,9 @@ def clone(self, *, memory_format=None):
 
 
 def contiguous(self, memory_format=None):
+    """This tensor if C-contiguous, else a C-contiguous copy; ``memory_format=`` is checked
+    and keeps that layout (see :class:`tensorlite.memory_format`)."""
+    check_memory_format(memory_format, self.ndim, "contiguous")
     if self.is_contiguous():
         return self
     backend = self._backend

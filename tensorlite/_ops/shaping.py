@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
-from .._tensor import Size, Tensor, _dim, _wrap
+from .._tensor import _TYPE_NAMES, Size, Tensor, _dim, _wrap
 from . import inplace
 from .shape import cat, make_view
 
@@ -353,15 +353,33 @@ def _write_diagonal(backend, shape, np_dtype, offset, d1, d2, values):
 
 def diagonal(self, offset=0, dim1=0, dim2=1):
     """The diagonal ``offset`` of the matrices in dims ``dim1``, ``dim2`` (as the last
-    dim). A copy here, where PyTorch returns a view."""
+    dim): a view, as in PyTorch, so writes through it change this tensor.
+
+    >>> import tensorlite as tl
+    >>> x = tl.zeros(2, 2)
+    >>> x.diagonal().fill_(1.)
+    tensor([1., 1.])
+    >>> x
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
     d1, d2 = _dim(dim1, self.ndim, "diagonal"), _dim(dim2, self.ndim, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
     backend, shape, np_dtype = self._backend, self._data.shape, self._data.dtype
-    return make_view(self, lambda xp, x: xp.diagonal(x, offset, d1, d2).copy(),
+    return make_view(self, lambda xp, x: _diagonal_view(xp, x, offset, d1, d2),
                      "DiagonalBackward0",
-                     lambda xp, g: _write_diagonal(backend, shape, np_dtype, offset, d1, d2, g),
-                     is_view=False)
+                     lambda xp, g: _write_diagonal(backend, shape, np_dtype, offset, d1, d2, g))
+
+
+def _diagonal_view(xp, x, offset, d1, d2):
+    view = xp.diagonal(x, offset, d1, d2)
+    flags = view.flags
+    # NumPy marks a diagonal read-only only for backward compatibility: the memory is x's,
+    # and writable when x is (CuPy's views are writable already)
+    if getattr(flags, "writeable", True) is False and x.flags.writeable:
+        flags.writeable = True
+    return view
 
 
 def diag_embed(self, offset=0, dim1=-2, dim2=-1):
@@ -398,6 +416,60 @@ def trace(self):
     if self.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
     return diagonal(self).sum()
+
+
+_COMPLEX = {"float32": _dtype.complex64, "float64": _dtype.complex128}
+
+
+def view_as_complex(input):  # noqa: A002 - PyTorch's argument name
+    """The last dim (size 2: real, imaginary) of a float32/float64 tensor seen as complex
+    numbers: a view, so writes go both ways (rotary embeddings build on it).
+
+    >>> import tensorlite as tl
+    >>> z = tl.view_as_complex(tl.tensor([[1., 2.]]))
+    >>> z.dtype, tuple(z.shape)
+    (tensorlite.complex64, (1,))
+    """
+    complex_dtype = _COMPLEX.get(input.dtype.name)
+    if input.dtype is _dtype.float16:
+        raise NotImplementedError("view_as_complex(): complex32 (pairs of float16) is not "
+                                  "implemented in tensorlite; use float32")
+    if complex_dtype is None:
+        raise RuntimeError(f"view_as_complex is only supported for half, float and double "
+                           f"tensors, but got a tensor of scalar type: "
+                           f"{_TYPE_NAMES[input.dtype.name][:-6]}")
+    if input.ndim == 0 or input.shape[-1] != 2:
+        raise RuntimeError("Tensor must have a last dimension of size 2")
+    if input._backend.has_data and input._data.strides[-1] != input._data.itemsize:
+        raise RuntimeError("Tensor must have a last dimension with stride 1")
+    np_complex = complex_dtype._np
+    if input._backend.has_data:
+        def fn(xp, x):
+            return x.view(np_complex)[..., 0]
+    else:
+        def fn(xp, x):
+            return xp.empty(x.shape[:-1], np_complex)
+    out = make_view(input, fn, "ViewAsComplexBackward0",
+                    lambda xp, g: xp.stack([g.real, g.imag], -1))
+    out._dtype = complex_dtype
+    return out
+
+
+def view_as_real(input):  # noqa: A002
+    """A complex tensor as floats with a last dim of size 2 (real, imaginary): a view."""
+    if not input.dtype.is_complex:
+        raise RuntimeError("view_as_real is only supported for complex tensors")
+    real_dtype = _dtype.float32 if input.dtype is _dtype.complex64 else _dtype.float64
+    np_real = real_dtype._np
+    if input._backend.has_data:
+        def fn(xp, x):
+            return x[..., None].view(np_real)
+    else:
+        def fn(xp, x):
+            return xp.empty(tuple(x.shape) + (2,), np_real)
+    out = make_view(input, fn, "ViewAsRealBackward0", lambda xp, g: g[..., 0] + 1j * g[..., 1])
+    out._dtype = real_dtype
+    return out
 
 
 def split_with_sizes(self, split_sizes, dim=0):

@@ -98,21 +98,55 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
                   backward=lambda xp, g, x, z, a, shape: g * ~xp.isnan(x))
 
 
-_CHUNK = 1 << 16
+_CHUNK = 1 << 16  # float32: 256 KiB, so a slice and its cleaned copy stay in L2
 
 
 def _nansum(xp, x, axis, keepdims):
-    """A plain sum when there is no NaN (one pass); else NaN-skipping sums, over the whole
-    tensor in cache-sized slices (NumPy's nansum copies its input: for a large array,
-    fresh pages cost more than the sum)."""
+    """The sum with NaN counted as zero. A full reduction of a large NumPy array goes
+    through :func:`_nansum_slices`; otherwise a plain sum, and NaN-skipping only when the
+    result shows a NaN (``xp.nansum`` copies its whole input)."""
+    if type(x) is np.ndarray and x.size > _CHUNK and (axis is None or len(axis) == x.ndim):
+        with np.errstate(invalid="ignore"):  # inf - inf is NaN, silently (as PyTorch)
+            total = _nansum_slices(x.reshape(-1))
+        return total.reshape((1,) * x.ndim) if keepdims else total
     total = xp.sum(x, axis=axis, keepdims=keepdims)
     if not bool(xp.isnan(total).any()):  # no NaN anywhere (synchronizes on cuda)
         return total
-    if axis is not None and len(axis) < x.ndim:
-        return xp.nansum(x, axis=axis, keepdims=keepdims)
-    flat = x.reshape(-1)
-    parts = xp.stack([xp.nansum(flat[i:i + _CHUNK]) for i in range(0, flat.size, _CHUNK)])
-    return xp.sum(parts).reshape(total.shape)
+    return xp.nansum(x, axis=axis, keepdims=keepdims)
+
+
+def _nansum_slices(flat):
+    """Sum ``flat`` slice by slice. A slice whose sum is NaN is summed again, while still
+    in cache, from a reused buffer with its NaNs zeroed; after such a slice the next ones
+    go straight to zeroing (NaN tends to come in bulk), so an array with NaN spread
+    through it costs one read from memory and no first sum per slice.
+
+    Measured on 10M float32 with 1% NaN (PyTorch's nansum is one fused pass on 2 threads):
+    a full ``sum`` to detect NaN followed by ``np.nansum`` per slice was 3.2x PyTorch;
+    ``np.where``/``np.nansum`` over the whole array pay for a fresh 40 MB copy, whose page
+    faults cost more than the sum; ``np.copyto(..., where=)`` and ``np.putmask`` branch
+    per element (15x slower at 50% NaN), while ``flatnonzero`` + a scatter of zeros stays
+    linear in the NaN count. Slice sums are pairwise, then summed pairwise, so the result
+    matches PyTorch's float32 cascade sum to rounding."""
+    size = min(flat.size, _CHUNK)
+    clean, nan = np.empty(size, flat.dtype), np.empty(size, bool)
+    parts = np.empty(-(-flat.size // _CHUNK), flat.dtype)
+    expect_nan = False
+    for k, start in enumerate(range(0, flat.size, _CHUNK)):
+        part = flat[start:start + _CHUNK]
+        total = None if expect_nan else np.add.reduce(part)
+        if total is None or total != total:  # NaN (or inf - inf: zeroing keeps it NaN)
+            n = part.size
+            np.isnan(part, out=nan[:n])
+            where = np.flatnonzero(nan[:n])
+            expect_nan = where.size > 0
+            if expect_nan:
+                np.copyto(clean[:n], part)
+                clean[where] = 0
+                part = clean[:n]
+            total = np.add.reduce(part)
+        parts[k] = total
+    return np.add.reduce(parts)
 
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):

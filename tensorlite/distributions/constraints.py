@@ -33,9 +33,8 @@ tensor([ True, False])
 from __future__ import annotations
 
 from .. import _dtype
-from .._creation import full
+from .._creation import full, ones
 from .._tensor import Tensor, _wrap
-from . import _ops
 
 __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than",
            "greater_than_eq", "half_open_interval", "independent", "integer_interval",
@@ -260,13 +259,14 @@ class _LowerTriangular(Constraint):
     event_dim = 2
 
     def check(self, value):
-        outside = ~_ops.tril_mask(value.shape[-1], value.device)
+        n = value.shape[-1]
+        outside = ~ones(n, n, dtype=_dtype.bool, device=value.device).tril()
         return ~((value != 0) & outside).reshape(tuple(value.shape[:-2]) + (-1,)).any(-1)
 
 
 class _LowerCholesky(_LowerTriangular):
     def check(self, value):
-        return super().check(value) & (_ops.diagonal(value) > 0).all(-1)
+        return super().check(value) & (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
 
 
 class _Square(Constraint):

@@ -35,7 +35,7 @@ import math
 from .._creation import full, zeros_like
 from .._tensor import Size
 from ..random.sampling import rand, randn
-from . import _ops, constraints
+from . import constraints
 from .distribution import Distribution
 from .utils import broadcast_all, euler_constant, is_number
 
@@ -125,7 +125,7 @@ class Normal(_LocScale):
         return 0.5 * (1 + (self._z(value) * math.sqrt(0.5)).erf())
 
     def icdf(self, value):
-        return self.loc + self.scale * _ops.erfinv(2 * value - 1) * math.sqrt(2)
+        return self.loc + self.scale * (2 * value - 1).erfinv() * math.sqrt(2)
 
     def entropy(self):
         return 0.5 + _LOG_SQRT_2PI + self.scale.log()
@@ -176,7 +176,7 @@ class LogNormal(Distribution):
     @property
     def variance(self):
         s2 = self.scale.pow(2)
-        return _ops.expm1(s2) * (2 * self.loc + s2).exp()
+        return s2.expm1() * (2 * self.loc + s2).exp()
 
     def rsample(self, sample_shape=Size(), *, generator=None):
         return self.base_dist.rsample(sample_shape, generator=generator).exp()
@@ -326,7 +326,7 @@ class Exponential(Distribution):
         return 1 - (-self.rate * value).exp()
 
     def icdf(self, value):
-        return -_ops.log1p(-value) / self.rate
+        return -(-value).log1p() / self.rate
 
     def entropy(self):
         return 1.0 - self.rate.log()
@@ -367,7 +367,7 @@ class Laplace(_LocScale):
     def cdf(self, value):
         value = self._checked(value)
         d = value - self.loc
-        return 0.5 - 0.5 * _ops.sign(d) * _ops.expm1(-d.abs() / self.scale)
+        return 0.5 - 0.5 * d.sign() * (-d.abs() / self.scale).expm1()
 
     def icdf(self, value):
         return self.loc + self.scale * _laplace_icdf(value - 0.5)
@@ -378,7 +378,7 @@ class Laplace(_LocScale):
 
 def _laplace_icdf(centred):
     """The standard Laplace quantile of ``u = centred + 1/2``."""
-    return -_ops.sign(centred) * _ops.log1p(-2 * centred.abs())
+    return -centred.sign() * (-2 * centred.abs()).log1p()
 
 
 class Cauchy(_LocScale):
@@ -406,18 +406,18 @@ class Cauchy(_LocScale):
                     device=self.loc.device)
 
     def _standard(self, shape, generator):
-        return _ops.tan(math.pi * (self._uniform(shape, self.loc, generator) - 0.5))
+        return (math.pi * (self._uniform(shape, self.loc, generator) - 0.5)).tan()
 
     def log_prob(self, value):
         value = self._checked(value)
-        return -math.log(math.pi) - self.scale.log() - _ops.log1p(self._z(value) ** 2)
+        return -math.log(math.pi) - self.scale.log() - (self._z(value) ** 2).log1p()
 
     def cdf(self, value):
         value = self._checked(value)
-        return _ops.atan(self._z(value)) / math.pi + 0.5
+        return self._z(value).atan() / math.pi + 0.5
 
     def icdf(self, value):
-        return _ops.tan(math.pi * (value - 0.5)) * self.scale + self.loc
+        return (math.pi * (value - 0.5)).tan() * self.scale + self.loc
 
     def entropy(self):
         return math.log(4 * math.pi) + self.scale.log()

@@ -27,11 +27,14 @@ import math
 
 from .. import _dtype
 from .._creation import arange, eye, full, zeros_like
+from .._ops.shaping import broadcast_tensors
 from .._ops.elementwise import where
 from .._tensor import Size
+from .._typeinfo import finfo
 from ..autograd.grad_mode import no_grad
+from ..nn import functional as F
 from ..random.sampling import bernoulli, multinomial
-from . import _ops, constraints
+from . import constraints
 from .distribution import Distribution, _sample_shape
 from .utils import broadcast_all, is_number, lazy_property, logits_to_probs, probs_to_logits
 
@@ -121,10 +124,10 @@ class Bernoulli(_Binary):
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
-        return -_ops.bce_with_logits(logits, value)
+        return -F.binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self):
-        return _ops.bce_with_logits(self.logits, self.probs)
+        return F.binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand=True):
         values = arange(2, dtype=self._param.dtype, device=self._param.device)
@@ -168,7 +171,7 @@ class Geometric(_Binary):
     def sample(self, sample_shape=Size(), *, generator=None):
         with no_grad():
             u = self._uniform(self._extended_shape(sample_shape), self.probs, generator)
-            return (u.log() / _ops.log1p(-self.probs)).floor()
+            return (u.log() / (-self.probs).log1p()).floor()
 
     def log_prob(self, value):
         if self._validate_args:
@@ -176,10 +179,11 @@ class Geometric(_Binary):
         value, probs = broadcast_all(value, self.probs)
         # 0 failures with a sure success has probability 1 (not 0 * log 0 = nan)
         probs = where((probs == 1) & (value == 0), 0.0, probs)
-        return value * _ops.log1p(-probs) + self.probs.log()
+        return value * (-probs).log1p() + self.probs.log()
 
     def entropy(self):
-        return _ops.bce_with_logits(self.logits, self.probs) / self.probs
+        return F.binary_cross_entropy_with_logits(self.logits, self.probs,
+                                                  reduction="none") / self.probs
 
 
 class Categorical(Distribution):
@@ -205,7 +209,7 @@ class Categorical(Distribution):
         else:
             if logits.ndim < 1:
                 raise ValueError("`logits` parameter must be at least one-dimensional.")
-            self.logits = logits - _ops.logsumexp(logits, -1, keepdim=True)
+            self.logits = logits - logits.logsumexp(-1, keepdim=True)
         self._num_events = self._param.shape[-1]
         super().__init__(self._param.shape[:-1], validate_args=validate_args)
 
@@ -266,10 +270,12 @@ class Categorical(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return _ops.select_last(self.logits, value.long())
+        # the index broadcast against the batch shape, as PyTorch
+        value, log_pmf = broadcast_tensors(value.long().unsqueeze(-1), self.logits)
+        return log_pmf.gather(-1, value[..., :1]).squeeze(-1)
 
     def entropy(self):
-        logits = self.logits.clamp(min=float(_ops.finfo(self.logits.dtype).min))
+        logits = self.logits.clamp(min=float(finfo(self.logits.dtype).min))
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand=True):
@@ -333,7 +339,7 @@ class OneHotCategorical(_OnCategorical):
     @property
     def mode(self):
         probs = self.probs
-        return _ops.one_hot(probs.argmax(-1), probs.shape[-1], probs.dtype)
+        return F.one_hot(probs.argmax(-1), probs.shape[-1]).to(probs.dtype)
 
     @property
     def variance(self):
@@ -341,7 +347,7 @@ class OneHotCategorical(_OnCategorical):
 
     def sample(self, sample_shape=Size(), *, generator=None):
         indices = self._categorical.sample(sample_shape, generator=generator)
-        return _ops.one_hot(indices, self._categorical._num_events, self.probs.dtype)
+        return F.one_hot(indices, self._categorical._num_events).to(self.probs.dtype)
 
     def log_prob(self, value):
         if self._validate_args:
@@ -395,7 +401,7 @@ class Multinomial(_OnCategorical):
         sample_shape = _sample_shape(sample_shape)
         draws = self._categorical.sample(Size((self.total_count,)) + sample_shape,
                                          generator=generator)
-        counts = _ops.one_hot(draws, self._categorical._num_events, _dtype.int64).sum(0)
+        counts = F.one_hot(draws, self._categorical._num_events).sum(0)
         return counts.reshape(self._extended_shape(sample_shape)).to(self.probs.dtype)
 
     def log_prob(self, value):
@@ -404,7 +410,7 @@ class Multinomial(_OnCategorical):
         logits, value = broadcast_all(self.logits, value)
         # a category never drawn contributes p^0 = 1, even when p = 0 (logit -inf)
         logits = where((value == 0) & (logits == -math.inf), 0.0, logits)
-        return _ops.lgamma(value.sum(-1) + 1) - _ops.lgamma(value + 1).sum(-1) \
+        return (value.sum(-1) + 1).lgamma() - (value + 1).lgamma().sum(-1) \
             + (logits * value).sum(-1)
 
     def entropy(self):
@@ -415,9 +421,9 @@ class Multinomial(_OnCategorical):
         term1 = n * self._categorical.entropy() - math.lgamma(n + 1)
         j = arange(1, n + 1, dtype=probs.dtype, device=probs.device)
         j = j.reshape((-1,) + (1,) * probs.ndim)
-        log_j_factorial = _ops.lgamma(j + 1)
+        log_j_factorial = (j + 1).lgamma()
         logits = probs_to_logits(probs, is_binary=True)
-        log_binomial = (math.lgamma(n + 1) - log_j_factorial - _ops.lgamma(n - j + 1)
-                        + j * logits - n * _ops.softplus(logits))
+        log_binomial = (math.lgamma(n + 1) - log_j_factorial - (n - j + 1).lgamma()
+                        + j * logits - n * F.softplus(logits))
         term2 = (log_binomial.exp() * log_j_factorial).sum(0).sum(-1)
         return term1 + term2

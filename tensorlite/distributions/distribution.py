@@ -34,9 +34,10 @@ from __future__ import annotations
 import warnings
 
 from .._tensor import Size, Tensor, _sizes
+from .._typeinfo import finfo
 from ..autograd.grad_mode import no_grad
 from ..random.sampling import rand
-from . import _ops, constraints
+from . import constraints
 from .utils import lazy_property
 
 __all__ = ["Distribution"]
@@ -234,7 +235,7 @@ class Distribution:
         smallest step ``2^{-b}``. The values are then symmetric about 1/2, so
         ``log u``, ``log(1 - u)`` and ``tan(π(u - 1/2))`` are all finite."""
         u = rand(shape, generator=generator, dtype=like.dtype, device=like.device)
-        return u.clamp(min=float(_ops.finfo(like.dtype).eps) / 2)
+        return u.clamp(min=float(finfo(like.dtype).eps) / 2)
 
     def __repr__(self):
         # one-element parameters show their value, others their size (PyTorch's form)

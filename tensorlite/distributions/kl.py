@@ -30,7 +30,8 @@ import warnings
 
 from .._creation import full_like
 from .._ops.elementwise import where
-from . import _ops
+from ..linalg import solve_triangular
+from ..nn import functional as F
 from .continuous import Cauchy, Exponential, Gumbel, Laplace, LogNormal, Normal, Uniform
 from .discrete import Bernoulli, Categorical, Geometric, OneHotCategorical
 from .distribution import Distribution
@@ -112,9 +113,9 @@ def _infinite_like(t):
 def _kl_bernoulli_bernoulli(p, q):
     # p log(p/q) + (1-p) log((1-p)/(1-q)), via softplus of the logits (stable); a term is
     # 0 where p puts no mass and inf where q puts none
-    t1 = p.probs * (_ops.softplus(-q.logits) - _ops.softplus(-p.logits))
+    t1 = p.probs * (F.softplus(-q.logits) - F.softplus(-p.logits))
     t1 = where(p.probs == 0, 0.0, where(q.probs == 0, math.inf, t1))
-    t2 = (1 - p.probs) * (_ops.softplus(q.logits) - _ops.softplus(p.logits))
+    t2 = (1 - p.probs) * (F.softplus(q.logits) - F.softplus(p.logits))
     t2 = where(p.probs == 1, 0.0, where(q.probs == 1, math.inf, t2))
     return t1 + t2
 
@@ -139,7 +140,7 @@ def _kl_exponential_exponential(p, q):
 
 @register_kl(Geometric, Geometric)
 def _kl_geometric_geometric(p, q):
-    return -p.entropy() - _ops.log1p(-q.probs) / p.probs - q.logits
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
 
 
 @register_kl(Gumbel, Gumbel)
@@ -147,7 +148,7 @@ def _kl_gumbel_gumbel(p, q):
     ratio = p.scale / q.scale
     q_loc, p_loc = q.loc / q.scale, p.loc / q.scale
     t1 = -ratio.log() - q_loc + p_loc
-    t3 = (q_loc + _ops.lgamma(1 + ratio) - p_loc).exp()
+    t3 = (q_loc + (1 + ratio).lgamma() - p_loc).exp()
     return t1 + ratio * euler_constant + t3 - (1 + euler_constant)
 
 
@@ -192,7 +193,7 @@ def _kl_mvn_mvn(p, q):
     lp, lq = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
     n = p.event_shape[0]
     # tr(Σq⁻¹ Σp) = ||Lq⁻¹ Lp||_F^2 (the solve broadcasts the batch shapes)
-    trace = _ops.solve_lower(lq, lp).pow(2).sum(-1).sum(-1)
+    trace = solve_triangular(lq, lp, upper=False).pow(2).sum(-1).sum(-1)
     maha = batch_mahalanobis(lq, q.loc - p.loc)
     return log_det_half(lq) - log_det_half(lp) + 0.5 * (trace + maha - n)
 

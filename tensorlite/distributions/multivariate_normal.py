@@ -29,8 +29,9 @@ import numpy as np
 
 from .._creation import eye
 from .._tensor import Size
+from ..linalg import cholesky, solve_triangular
 from ..random.sampling import randn
-from . import _ops, constraints
+from . import constraints
 from .distribution import Distribution
 from .utils import lazy_property
 
@@ -53,22 +54,29 @@ def batch_mahalanobis(low, x):
     k = len(inner)
     columns = x.expand(outer + inner + (n,)).reshape((-1,) + inner + (n,))
     columns = columns.permute(*range(1, k + 2), 0)  # inner + (n, M)
-    y = _ops.solve_lower(low.expand(inner + (n, n)), columns)
+    y = solve_triangular(low.expand(inner + (n, n)), columns, upper=False)
     m = y.pow(2).sum(-2)  # inner + (M,)
     return m.permute(k, *range(k)).reshape(outer + inner)
 
 
 def precision_to_scale_tril(precision):
     """The lower Cholesky factor of ``precision``'s inverse (see the module docstring)."""
-    upper_t = _ops.flip_matrix(_ops.cholesky(_ops.flip_matrix(precision))).mT  # U^T, lower
+    upper_t = cholesky(precision.flip((-2, -1))).flip((-2, -1)).mT  # U^T, lower
     n = precision.shape[-1]
     identity = eye(n, dtype=precision.dtype, device=precision.device)
-    return _ops.solve_lower(upper_t, identity.expand(upper_t.shape))
+    return solve_triangular(upper_t, identity.expand(upper_t.shape), upper=False)
+
+
+def _cholesky_inverse(low):
+    """:math:`(L L^\\top)^{-1} = L^{-\\top} L^{-1}` from the lower factor ``L``."""
+    identity = eye(low.shape[-1], dtype=low.dtype, device=low.device)
+    inv = solve_triangular(low, identity.expand(low.shape), upper=False)
+    return inv.mT @ inv
 
 
 def log_det_half(low):
     """:math:`\\sum_i \\log L_{ii}` (half the log-determinant of :math:`L L^\\top`)."""
-    return _ops.diagonal(low).log().sum(-1)
+    return low.diagonal(dim1=-2, dim2=-1).log().sum(-1)
 
 
 class MultivariateNormal(Distribution):
@@ -110,7 +118,7 @@ class MultivariateNormal(Distribution):
         if name == "scale_tril":
             self._unbroadcasted_scale_tril = matrix
         elif name == "covariance_matrix":
-            self._unbroadcasted_scale_tril = _ops.cholesky(matrix)
+            self._unbroadcasted_scale_tril = cholesky(matrix)
         else:
             self._unbroadcasted_scale_tril = precision_to_scale_tril(matrix)
 
@@ -139,7 +147,7 @@ class MultivariateNormal(Distribution):
 
     @lazy_property
     def precision_matrix(self):
-        return _ops.cholesky_inverse(self._unbroadcasted_scale_tril).expand(
+        return _cholesky_inverse(self._unbroadcasted_scale_tril).expand(
             self._matrix_shape())
 
     @property

@@ -28,8 +28,9 @@ import numpy as np
 from .. import _dtype
 from .._creation import tensor
 from .._tensor import Size, Tensor
+from .._typeinfo import finfo
 from ..autograd.grad_mode import enable_grad
-from . import _ops
+from ..nn import functional as F
 
 __all__ = ["broadcast_all", "logits_to_probs", "clamp_probs", "probs_to_logits",
            "lazy_property", "euler_constant"]
@@ -58,7 +59,7 @@ def broadcast_all(*values):
 
 def clamp_probs(probs):
     """``probs`` clamped to ``[eps, 1 - eps]`` (``eps`` of its dtype)."""
-    eps = float(_ops.finfo(probs.dtype).eps)
+    eps = float(finfo(probs.dtype).eps)
     return probs.clamp(min=eps, max=1 - eps)
 
 
@@ -66,7 +67,7 @@ def probs_to_logits(probs, is_binary=False):
     """Log-odds (``is_binary``) or log-probabilities of clamped ``probs``."""
     clamped = clamp_probs(probs)
     if is_binary:
-        return clamped.log() - _ops.log1p(-clamped)
+        return clamped.log() - (-clamped).log1p()
     return clamped.log()
 
 
@@ -74,7 +75,7 @@ def logits_to_probs(logits, is_binary=False):
     """``sigmoid(logits)`` (``is_binary``) or ``softmax(logits, -1)``."""
     if is_binary:
         return logits.sigmoid()
-    return _ops.softmax(logits, -1)
+    return F.softmax(logits, -1)
 
 
 def sum_rightmost(value, dim):
