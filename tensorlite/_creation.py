@@ -274,6 +274,10 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False, out=
         fill_value = fill_value.item()
     if not isinstance(fill_value, (numbers.Number, np.generic)):
         raise TypeError(f"full(): fill_value must be a number, got {fill_value!r}")
+    if isinstance(fill_value, int) and not -2 ** 63 <= fill_value < 2 ** 64:
+        # PyTorch parses an int scalar as a 64-bit integer before any cast
+        raise OverflowError(f"full(): fill_value {fill_value} is too big to convert to a "
+                            f"64-bit integer")
     d = _dtype_or(dtype, _dtype.scalar_dtype(fill_value), "full")
     size = size if isinstance(size, (tuple, list)) else (size,)
     return _out(_fill(size, fill_value, d, device, requires_grad, "full"), out)

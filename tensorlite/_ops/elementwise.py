@@ -267,9 +267,13 @@ def _bitwise(name, reverse=False):
     op = BITWISE[name]
 
     def method(self, other):
-        if self._dtype.is_floating_point:
-            raise TypeError(f"{name}: bitwise operations need integer or bool tensors, got "
-                            f"{self._dtype}")
+        if self._dtype.is_floating_point or isinstance(other, float) or (
+                isinstance(other, Tensor) and other._dtype.is_floating_point):
+            floating = self._dtype if self._dtype.is_floating_point else (
+                other._dtype if isinstance(other, Tensor) else _dtype.float32)
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for "
+                                      f"'{_TYPE_NAMES[floating.name][:-6]}' ({name} needs integer "
+                                      f"or bool tensors)")
         return op(other, self) if reverse else op(self, other)
 
     return method
@@ -476,6 +480,9 @@ def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
     if min is None and max is None:
         raise RuntimeError("clamp(): At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        if None not in (min, max) and not (isinstance(min, Tensor) and isinstance(max, Tensor)):
+            raise TypeError(f"clamp(): min and max must both be Tensors or both numbers, got "
+                            f"{type(min).__name__} and {type(max).__name__}")
         out = self
         if min is not None:
             out = where(out < min, min, out) if isinstance(min, Tensor) else out.clamp(min)

@@ -382,13 +382,21 @@ def unique(self, sorted=True, return_inverse=False, return_counts=False,  # noqa
     xp = backend.xp
     if dim is not None:
         d = _dim(dim, self.ndim, "unique")
-        if self.shape[d] == 0 and self.numel() == 0:
-            raise RuntimeError(f"Number of zero sized dimensions is more than one, so unique "
-                               f"cannot be applied")
+        zero_dims = [i for i, s in enumerate(self.shape) if s == 0]
+        if len(zero_dims) > 1:
+            raise RuntimeError("Number of zero sized dimensions is more than one, so unique "
+                               "cannot be applied")
+        if zero_dims and zero_dims != [d]:
+            raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
+                               "unique cannot be applied")
         with backend.context(self._device):
-            values, inverse, counts = xp.unique(self._data, axis=d, return_inverse=True,
-                                                return_counts=True)
-            inverse = inverse.reshape(-1)
+            if zero_dims:  # no slices along ``dim``: the empty tensor itself, as PyTorch
+                values, inverse = self._data.copy(), xp.zeros(0, np.int64)
+                counts = inverse
+            else:
+                values, inverse, counts = xp.unique(self._data, axis=d, return_inverse=True,
+                                                    return_counts=True)
+                inverse = inverse.reshape(-1)
     else:
         with backend.context(self._device):
             values, inverse, counts = _unique_flat(xp, self._data.reshape(-1),
@@ -461,10 +469,10 @@ def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None
 
 def bincount(self, weights=None, minlength=0):
     """Counts of each value of a 1-D non-negative integer tensor (sums of ``weights``)."""
-    if self._dtype.is_floating_point:
+    if self._dtype.is_floating_point or self._dtype is _dtype.bool:
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
                                   f"'{_TYPE_NAMES[self._dtype.name][:-6]}'")
-    if self.ndim != 1 or self._dtype is _dtype.bool or \
+    if self.ndim != 1 or \
             (self.numel() and self._backend.has_data and bool((self < 0).any())):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
@@ -652,7 +660,8 @@ def _logcumsumexp_backward(xp, g, x, z, d):
 def logcumsumexp(self, dim):
     """:math:`\\log \\sum_{j \\le i} e^{x_j}` along ``dim``, without overflow."""
     if not (self._dtype.is_floating_point or self._dtype.is_complex):
-        self = self.to(_dtype.get_default_dtype())
+        raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
+                                  f"'{_TYPE_NAMES[self._dtype.name][:-6]}'")
     return _scan(self, dim, None, "logcumsumexp",
                  lambda xp, x, a: xp.logaddexp.accumulate(x, axis=a if a is not None else 0)
                  if x.ndim else x.copy(), "LogcumsumexpBackward0", _logcumsumexp_backward)
@@ -705,10 +714,12 @@ def diff(self, n=1, dim=-1, prepend=None, append=None):
     d = _dim(dim, self.ndim, "diff")
     from .shape import cat
 
+    for name, p in (("prepend", prepend), ("append", append)):
+        if p is not None and not isinstance(p, Tensor):
+            raise TypeError(f"diff(): argument '{name}' must be Tensor, not {type(p).__name__}")
     x = self
     if prepend is not None or append is not None:
-        parts = [p if isinstance(p, Tensor) else x.new_tensor(p) for p in (prepend, x, append)
-                 if p is not None]
+        parts = [p for p in (prepend, x, append) if p is not None]
         parts = [p.expand(*x.shape[:d], p.shape[d] if p.ndim else 1, *x.shape[d + 1:])
                  if p.ndim != x.ndim else p for p in parts]
         x = cat(parts, d)
@@ -751,7 +762,7 @@ def _quantile(self, q, dim, keepdim, interpolation, name):
     d = 0 if dim is None else _dim(dim, self.ndim, name)
     n = x.shape[d] if x.ndim else 1
     if n == 0:
-        raise IndexError(f"{name}() input tensor must be non-empty")
+        raise RuntimeError(f"{name}() input tensor must be non-empty")
     s = sort(x, d).values
     if name == "nanquantile":
         count = (~x.isnan()).sum(d, keepdim=True)

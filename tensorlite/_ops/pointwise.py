@@ -222,7 +222,7 @@ def clamp_max(self, max):  # noqa: A002
 
 def positive(self):
     if self.dtype is _dtype.bool:
-        raise TypeError("The `+` operator, on a bool tensor is not supported.")
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
     return self
 
 

@@ -285,8 +285,10 @@ def tensordot(a, b, dims=2):
                                                         list(range(int(dims.item()))))
     else:
         da, db = dims
-        da = [da] if isinstance(da, int) else list(da)
-        db = [db] if isinstance(db, int) else list(db)
+        if isinstance(da, int) or isinstance(db, int):
+            raise TypeError(f"tensordot(): dims must be an int or a pair of lists of dims, "
+                            f"got {dims!r}")
+        da, db = list(da), list(db)
     if len(da) != len(db):
         raise RuntimeError(f"both dimension lists should have same length")
     da = [_dim(d, a.ndim, "tensordot") for d in da]

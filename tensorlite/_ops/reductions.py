@@ -257,12 +257,21 @@ def min(self, dim=None, keepdim=False):  # noqa: A001
     return _extreme(self, "min", dim, keepdim)
 
 
+def _check_reduction_dim(self, dim, name):
+    if self.numel() == 0 and (dim is None or dim == () or dim == []):
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for "
+                           f"input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           f"argument.")
+
+
 def amax(self, dim=None, keepdim=False):
+    _check_reduction_dim(self, dim, "amax")
     return reduce(self, lambda xp, x, a, k: xp.max(x, axis=a, keepdims=k), dim, keepdim,
                   self._dtype, "amax", "AmaxBackward0", _even_ties)
 
 
 def amin(self, dim=None, keepdim=False):
+    _check_reduction_dim(self, dim, "amin")
     return reduce(self, lambda xp, x, a, k: xp.min(x, axis=a, keepdims=k), dim, keepdim,
                   self._dtype, "amin", "AminBackward0", _even_ties)
 

@@ -374,6 +374,8 @@ def _join(tensors, fn, name, node, backward):
 def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dimension (1-D empty tensors are skipped, as in PyTorch)."""
     tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat(): expected a non-empty list of Tensors")
     kept = [t for t in tensors if not (isinstance(t, Tensor) and t.ndim == 1 and t.numel() == 0)]
     if not kept:
         return _join(tensors[:1], lambda xp, arrs: arrs[0].copy(), "cat", "CatBackward0",

@@ -208,8 +208,10 @@ def broadcast_to(self, size):
 
 def broadcast_tensors(*tensors):
     """Views of ``tensors`` expanded to their common broadcast shape."""
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"broadcast_tensors(): expected Tensor as element {i}, but got "
+                            f"{type(t).__name__}")
     shape = broadcast_shapes(*(t.shape for t in tensors))
     return tuple(t.expand(shape) for t in tensors)
 
