@@ -212,6 +212,29 @@ def test_random_sampling_errors_match_torch():
                 call(torch)
 
 
+@pytest.mark.parametrize("name, call", [
+    ("rand", lambda **kw: tl.rand(2, **kw)),
+    ("randn", lambda **kw: tl.randn(2, **kw)),
+    ("randint", lambda **kw: tl.randint(0, 5, (2,), **kw)),
+])
+def test_random_constructors_name_themselves_in_out_errors(name, call):
+    """The result-option checks made after the dtype is known name the constructor."""
+    with pytest.raises(TypeError, match=f"^{name}\\(\\): argument 'out' must be Tensor, not int$"):
+        call(out=5)
+    if name == "randint":
+        with pytest.raises(RuntimeError, match="^randint\\(\\): Only Tensors of floating point"):
+            call(requires_grad=True)
+
+
+def test_randperm_negative_n_message_names_randperm():
+    with pytest.raises(RuntimeError, match=re.escape(
+            "randperm(): Trying to create tensor with negative dimension -1: [-1]")):
+        tl.randperm(-1)
+    if torch is not None:  # PyTorch's text, without the function prefix
+        with pytest.raises(RuntimeError, match=re.escape("negative dimension -1: [-1]")):
+            torch.randperm(-1)
+
+
 def test_random_sampling_messages_name_the_function_and_values():
     cases = [
         (lambda: tl.bernoulli(tl.tensor([0.0, 1.5])),
@@ -246,12 +269,14 @@ def test_bernoulli_out_of_another_dtype_is_cast():
     ([5, 5000, 5003, 90000, 2**21], 9),    # long gaps: jumped over; a run past the span
     ([2**32 - 6, 2**32 + 1], 7),           # across the 32-bit counter word
     ([11], 3), ([], 4), ([4, 8], 0),
+    ([0, 500], 3000),                      # runs longer than the skip bound, overlapping
+    (np.array([0, 1, 2, 7], np.uint64), 6),  # unsigned starts: gaps are signed all the same
 ])
 def test_run_words_equals_one_words_call_per_run(starts, count):
     w = philox.run_words(99, starts, count)
     assert w.dtype == np.uint32 and w.shape == (len(starts), count)
     for row, s in zip(w, starts):
-        np.testing.assert_array_equal(row, philox.reference_words(99, s, count))
+        np.testing.assert_array_equal(row, philox.reference_words(99, int(s), count))
 
 
 def test_run_words_rejects_descending_starts():
