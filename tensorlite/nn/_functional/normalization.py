@@ -36,14 +36,32 @@ from ._utils import check_float, check_tensor, fused, same_dtype
 __all__ = ["layer_norm", "batch_norm", "instance_norm", "group_norm", "rms_norm", "normalize"]
 
 
+def _sum_over(a, axes):
+    """``a.sum(axes, keepdims=True)``. Batch norm's axes (0, 2, 3, ...) skip the channel
+    dim; NumPy's strided reduction over them was ~3x slower than two contiguous ones
+    (profiled on 32x64x32x32 float32), so that case sums the spatial block then the batch."""
+    if a.ndim >= 3 and axes == (0,) + tuple(range(2, a.ndim)):
+        n, c = a.shape[:2]
+        return a.reshape(n, c, -1).sum(axis=2).sum(axis=0).reshape((1, c) + (1,) * (a.ndim - 2))
+    return a.sum(axis=axes, keepdims=True)
+
+
 def _standardize(fn, node, input, axes, eps, weight=None, bias=None, stats=None):  # noqa: A002
     """``(x - mean) / sqrt(var + eps) * weight + bias`` over ``axes``; ``weight``/``bias``
-    already broadcast against ``input`` (views, so the engine sums their gradients back).
-    ``stats``, a list, receives the batch mean and biased variance arrays."""
+    already broadcast against ``input`` (views). ``stats``, a list, receives the batch mean
+    and biased variance arrays.
+
+    With ``n`` elements per group, ``s1 = sum(dy)`` and ``s2 = sum(dy * normed)``:
+    ``dx = rstd * weight * (dy - s1 / n - normed * s2 / n)``, ``dweight = s2``,
+    ``dbias = s1`` (sums over ``axes``) when ``weight`` is constant over ``axes``, so the
+    rule reads each full array once or twice; otherwise (layer norm) ``h = dy * weight``
+    takes the place of ``dy`` inside the bracket.
+    """
     def forward(xp, x, g, b):
-        mean = xp.mean(x, axis=axes, keepdims=True)
+        count = x.dtype.type(math.prod(x.shape[a] for a in axes))
+        mean = _sum_over(x, axes) / count
         centred = x - mean
-        var = xp.mean(centred * centred, axis=axes, keepdims=True)
+        var = _sum_over(centred * centred, axes) / count
         if stats is not None:
             stats.extend((mean, var))
         rstd = 1 / xp.sqrt(var + x.dtype.type(eps))
@@ -53,11 +71,19 @@ def _standardize(fn, node, input, axes, eps, weight=None, bias=None, stats=None)
             out = out + b
 
         def rule(xp, dy):
-            h = dy * g if g is not None else dy
-            dx = rstd * (h - xp.mean(h, axis=axes, keepdims=True)
-                         - normed * xp.mean(h * normed, axis=axes, keepdims=True))
-            return (dx, dy * normed if weight is not None else None,
-                    dy if bias is not None else None)
+            if g is not None and any(g.shape[a - dy.ndim] != 1 for a in axes
+                                     if a - dy.ndim >= -g.ndim):  # layer norm's weight
+                h = dy * g
+                dx = rstd * (h - _sum_over(h, axes) / count
+                             - normed * (_sum_over(h * normed, axes) / count))
+                return dx, dy * normed, (dy if bias is not None else None)
+            # the weight is constant over ``axes`` (batch/instance/group norm): the sums
+            # are its gradient too (the engine sums any remaining broadcast dims)
+            s1 = _sum_over(dy, axes)
+            s2 = _sum_over(dy * normed, axes)
+            scale = rstd * g if g is not None else rstd
+            dx = (dy - s1 / count - normed * (s2 / count)) * scale
+            return (dx, s2 if weight is not None else None, s1 if bias is not None else None)
 
         return out, rule
 
