@@ -130,3 +130,21 @@ def test_deprecated_aliases_warn_at_the_caller():
     assert w.category is FutureWarning and w.filename == __file__
     assert str(w.message) == "`nn.init.uniform` is now deprecated in favor of `nn.init.uniform_`."
     assert init.uniform.__name__ == "uniform"
+
+
+@pytest.mark.parametrize("dtype, uniform_dtype", [
+    (tl.float32, tl.float32), (tl.float16, tl.float32), (tl.bfloat16, tl.float32),
+    (tl.float64, tl.float64)])
+def test_trunc_normal_draws_one_uniform_word_per_element(dtype, uniform_dtype):
+    """trunc_normal_ consumes the words of ``rand`` in its working dtype: float32 uniforms
+    (one word each) for float32 and the half types, float64 (two words) only for float64
+    (kills the mutant that always works in float64)."""
+    for n in (10, 37):
+        g = tl.Generator().manual_seed(1)
+        tl.nn.init.trunc_normal_(tl.empty(n, dtype=dtype), generator=g)
+        h = tl.Generator().manual_seed(1)
+        tl.rand(n, dtype=uniform_dtype, generator=h)
+        assert g.get_offset() == h.get_offset()
+    g = tl.Generator().manual_seed(1)
+    tl.nn.init.trunc_normal_(tl.empty(10, dtype=dtype), generator=g)
+    assert (g.get_offset() == 12) == (uniform_dtype is tl.float32)  # 10 words, rounded to 4
