@@ -148,3 +148,17 @@ def test_trunc_normal_draws_one_uniform_word_per_element(dtype, uniform_dtype):
     g = tl.Generator().manual_seed(1)
     tl.nn.init.trunc_normal_(tl.empty(10, dtype=dtype), generator=g)
     assert (g.get_offset() == 12) == (uniform_dtype is tl.float32)  # 10 words, rounded to 4
+
+
+@pytest.mark.parametrize("dtype", [tl.float32, tl.float16])
+def test_trunc_normal_dask_blocks_with_default_arguments_equal_eager(dtype):
+    """Blockwise replay of ``trunc_normal_`` called with its defaults (mean 0, std 1,
+    [-2, 2]): every Dask block equals the eager values bit for bit, in the tensor's dtype."""
+    pytest.importorskip("dask.array")
+    tl.manual_seed(7)
+    w = tl.nn.init.trunc_normal_(tl.empty(30, 20, dtype=dtype, device="meta"))
+    blocks = tl.dask.materialize(w, chunks=(7, 9)).compute()
+    tl.manual_seed(7)
+    eager = tl.nn.init.trunc_normal_(tl.empty(30, 20, dtype=dtype)).numpy()
+    assert blocks.dtype == eager.dtype
+    assert blocks.tobytes() == eager.tobytes()
