@@ -306,6 +306,49 @@ def test_hooks_run_before_accumulation_and_can_be_removed(device_or_meta):
         assert x.grad.tolist() == [2.0, 2.0]
 
 
+@needs_torch
+def test_node_prehook_and_tensor_hook_on_one_output_both_apply_as_in_pytorch():
+    # the node pre-hook is registered first, so its hooks come before the tensor hook's
+    grads = {}
+    for lib in (tl, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.grad_fn.register_prehook(lambda gs: (gs[0] * 5,))
+        y.register_hook(lambda g: g * 10)
+        y.sum().backward()
+        grads[lib.__name__] = x.grad.tolist()
+    assert grads["tensorlite"] == grads["torch"] == [150.0, 150.0]
+
+
+@needs_torch
+def test_independent_branches_run_newest_node_first_as_in_pytorch():
+    orders = {}
+    for lib in (tl, torch):
+        order = []
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        a, b = x * 2, x * 3
+        a.register_hook(lambda g: order.append("a"))
+        b.register_hook(lambda g: order.append("b"))
+        c, d = a.sin(), b.cos()
+        c.register_hook(lambda g: order.append("c"))
+        d.register_hook(lambda g: order.append("d"))
+        (c.sum() + d.sum()).backward()
+        orders[lib.__name__] = order
+    assert orders["tensorlite"] == orders["torch"] == ["d", "c", "b", "a"]
+
+
+@needs_torch
+def test_grad_runs_no_node_off_the_path_to_the_inputs_as_in_pytorch():
+    for lib in (tl, torch):
+        calls = []
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        v = w * 3
+        v.grad_fn.register_hook(lambda grad_inputs, grad_outputs: calls.append(1))
+        (g,) = lib.autograd.grad((x * 2).sum() + v.sum(), x)
+        assert calls == [] and g.tolist() == [2.0, 2.0] and w.grad is None, lib.__name__
+
+
 def test_detach_cuts_the_graph_and_shares_data(device_or_meta):
     x = leaf([1.0, 2.0], device_or_meta)
     h = x * 2
