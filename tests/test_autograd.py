@@ -513,3 +513,25 @@ def test_leaf_gradients_never_share_memory():
     w = leaf([[1.0]])
     w.expand(2, 2).sum().backward()
     assert w.grad.tolist() == [[4.0]]
+
+
+def test_custom_backward_returning_none_for_a_non_leaf_input_matches_torch():
+    """No gradient reaches the node that made ``y``: its input gets none either (the
+    engine used to call the node's rule with ``None`` and fail)."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for X in (tl, torch):
+        class FirstOnly(X.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y):
+                return x * y
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, None
+
+        a = X.ones(2, requires_grad=True)
+        b = X.ones(2, requires_grad=True)
+        FirstOnly.apply(a * 2, b.exp()).sum().backward()
+        grads.append((a.grad.tolist(), b.grad))
+    assert grads[0] == grads[1] == ([2.0, 2.0], None)

@@ -330,10 +330,15 @@ def run_backward(roots, retain_graph, capture=None, allow_unused=False):
                 continue
             if node in targets and not any(n in needed for n in _children(node)):
                 continue
-        if node._out_meta is not None:  # several outputs: absent gradients are zeros
-            grads = [g if g is not None or node._out_meta[i] is None else _zeros(node, i)
-                     for i, g in enumerate(grads)]
-        results = node._apply(grads, retain_graph)
+        if all(g is None for g in grads):
+            # no gradient reached this node (e.g. a custom backward returned None for the
+            # input it made): its inputs get none either, as in PyTorch
+            results = (None,) * len(node._edges)
+        else:
+            if node._out_meta is not None:  # several outputs: absent gradients are zeros
+                grads = [g if g is not None or node._out_meta[i] is None else _zeros(node, i)
+                         for i, g in enumerate(grads)]
+            results = node._apply(grads, retain_graph)
         if node._hooks:
             for hook in node._hooks:
                 replaced = hook(results, grads)
