@@ -18,7 +18,7 @@ import tensorlite as tl  # noqa: E402
 
 # the comparison machinery of the API-breadth tests, shared rather than copied
 import test_api_breadth as breadth  # noqa: E402
-from test_api_breadth import _builtin, _compare, _evaluate, _grads, _inputs  # noqa: E402
+from test_api_breadth import _builtin, _compare, _evaluate, _inputs  # noqa: E402
 from api_cases import split  # noqa: E402
 
 VALUES = split("""
@@ -144,17 +144,7 @@ def test_meta_shapes_match_torch(expr):
 
 @pytest.mark.parametrize("expr", GRADS)
 def test_gradients_match_torch(expr, device):
-    expected = _grads(torch, expr, "cpu")
-    got = _grads(tl, expr, device)
-    assert any(g is not None for g in expected.values()), expr
-    for name, e in expected.items():
-        g = got[name]
-        if e is None or not e.any():  # no gradient and a zero gradient are the same
-            assert g is None or not g.detach().cpu().numpy().any(), (expr, name)
-            continue
-        assert g is not None and g.dtype is tl.float64, (expr, name)
-        np.testing.assert_allclose(g.detach().cpu().numpy(), e.numpy(), rtol=1e-10,
-                                   atol=1e-12, err_msg=f"{expr}: d/d{name}")
+    breadth.assert_grads_match(expr, device, zero_is_none=True)
 
 
 @pytest.mark.parametrize("expr", ERRORS)

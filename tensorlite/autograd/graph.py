@@ -330,7 +330,7 @@ def run_backward(roots, retain_graph, capture=None, allow_unused=False):
                 continue
             if node in targets and not any(n in needed for n in _children(node)):
                 continue
-        if all(g is None for g in grads):
+        if grads[0] is None and all(g is None for g in grads):  # cheap test first (hot loop)
             # no gradient reached this node (e.g. a custom backward returned None for the
             # input it made): its inputs get none either, as in PyTorch
             results = (None,) * len(node._edges)
