@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -15,6 +17,57 @@ def _physical_memory():
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return 2**48
+
+
+THREADS = os.cpu_count() or 1
+"""Threads a large reduction is split over (PyTorch's CPU build uses every core too)."""
+
+PARALLEL_MIN = 1 << 20
+"""Elements from which a reduction is split over :data:`THREADS` threads. Below it the
+thread handoff (tens of µs) would cost more than it saves; above it each piece is a
+memory-bound pass of at least half a million elements."""
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def _reset_pool():
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):  # a forked child inherits the pool but not its threads
+    os.register_at_fork(after_in_child=_reset_pool)
+
+
+def parallel(jobs):
+    """Call each zero-argument callable in ``jobs``, concurrently, and return their
+    results in order. The last job runs on the calling thread (already awake), the others
+    on a pool of ``THREADS - 1`` threads; a job the pool has not started by the time the
+    caller is done (it is busy with another caller's work) runs on the caller instead.
+    NumPy's ufunc loops release the GIL, so jobs that are NumPy calls on large arrays
+    really run side by side.
+
+    >>> parallel([lambda: 1, lambda: 2])
+    [1, 2]
+    """
+    if len(jobs) == 1 or THREADS == 1:
+        return [job() for job in jobs]
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(THREADS - 1, thread_name_prefix="tensorlite-cpu")
+        pool = _pool
+    futures = [pool.submit(job) for job in jobs[:-1]]
+    try:
+        last = jobs[-1]()
+    except BaseException:
+        for future in futures:  # the arrays stay alive while a started job reads them
+            future.cancel()
+        raise
+    results = [job() if future.cancel() else future.result()
+               for job, future in zip(jobs, futures)]
+    return results + [last]
 
 
 class CPUBackend(_common.SingleDevice):

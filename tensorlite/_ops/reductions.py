@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import builtins
 import collections
+import functools
 
 import numpy as np
 
 from .. import _backends, _device, _dtype
+from .._backends import cpu as _cpu
 from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _dim, _wrap
 from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import record
@@ -114,16 +116,125 @@ def reduce(tensor, fn, dim, keepdim, out_dtype=None, name="reduce", node=None, b
     return out
 
 
+def _pairwise_bounds(n, parts):
+    """``parts`` (a power of two) ``(start, stop)`` pieces of ``range(n)``, cut where
+    NumPy's pairwise summation cuts: at ``n // 2`` rounded down to a multiple of 8,
+    recursively. Summing each piece and adding the partial sums pairwise then gives
+    NumPy's one-call float sum bit for bit.
+
+    >>> _pairwise_bounds(100, 2)
+    [(0, 48), (48, 100)]
+    """
+    if parts == 1:
+        return [(0, n)]
+    half = n // 2 - n // 2 % 8
+    return _pairwise_bounds(half, parts // 2) + [
+        (half + a, half + b) for a, b in _pairwise_bounds(n - half, parts // 2)]
+
+
+def _pairwise(values, combine):
+    """``values`` joined neighbour by neighbour: ``(a + b) + (c + d)``."""
+    while len(values) > 1:
+        values = [combine(*values[i:i + 2]) if i + 1 < len(values) else values[i]
+                  for i in range(0, len(values), 2)]
+    return values[0]
+
+
+def threaded(x, axis, keepdims, part, combine=None):
+    """``part(x, axis, keepdims)`` computed in pieces on several threads
+    (:func:`tensorlite._backends.cpu.parallel`), or ``None`` when ``x`` is not a
+    C-contiguous NumPy array of at least ``PARALLEL_MIN`` elements (then the caller
+    reduces in one call: small inputs never pay for a thread handoff).
+
+    A reduction that keeps a dimension is split along the outermost kept one; each
+    piece is reduced whole, so the result is exactly the one-call result. A full
+    reduction is cut at NumPy's pairwise-summation points (:func:`_pairwise_bounds`) and
+    the partial results are joined pairwise with ``combine``: exact for ``max``/``min``
+    (NaN propagates), NumPy's own float32/float64 ``sum`` bit for bit (PyTorch's cascade
+    sum agrees to rounding). Without ``combine`` a full reduction is not split.
+
+    >>> import numpy as np
+    >>> x = np.arange(3 * 2**20, dtype=np.float64)
+    >>> threaded(x, None, False, lambda p, a, k: p.sum(a, keepdims=k), np.add) == x.sum()
+    True
+    """
+    if type(x) is not np.ndarray or x.size < _cpu.PARALLEL_MIN or _cpu.THREADS == 1 \
+            or not x.flags.c_contiguous:
+        return None
+    if axis is None or len(axis) == x.ndim:
+        if combine is None:
+            return None
+        # a power of two of pieces, each at least half the threshold
+        parts = 1 << (builtins.min(_cpu.THREADS, x.size // (_cpu.PARALLEL_MIN // 2))
+                      .bit_length() - 1)
+        flat = x.reshape(-1)
+        pieces = [flat[a:b] for a, b in _pairwise_bounds(x.size, parts)]
+        total = _pairwise(_cpu.parallel([functools.partial(part, p, None, False)
+                                         for p in pieces]), combine)
+        return np.asarray(total).reshape((1,) * x.ndim if keepdims else ())
+    d = next((d for d in range(x.ndim) if d not in axis and x.shape[d] > 1), None)
+    if d is None:
+        return None
+    pieces = np.array_split(x, builtins.min(_cpu.THREADS, x.shape[d]), axis=d)
+    out = np.concatenate(_cpu.parallel([functools.partial(part, p, axis, True)
+                                        for p in pieces]), axis=d)
+    return out if keepdims else out.reshape(
+        [n for i, n in enumerate(x.shape) if i not in axis])
+
+
 def _count(shape, axis):
     if axis is None:
         return int(np.prod(shape, dtype=np.int64))
     return int(np.prod([shape[a] for a in axis], dtype=np.int64))
 
 
+def _np_sum(x, a, k):
+    return x.sum(a, None, None, k)  # the method skips numpy.sum's Python wrapper (~1.5 µs)
+
+
 def _sum_forward(xp, x, a, k):
-    if type(x) is np.ndarray:  # the method skips numpy.sum's Python wrapper (~1.5 µs)
+    """The sum over axes ``a`` of a backend array, on several threads when large
+    (complex full sums in one call: NumPy's pairwise cut points differ for them)."""
+    if type(x) is np.ndarray:
+        if x.size >= _cpu.PARALLEL_MIN:
+            out = threaded(x, a, k, _np_sum, None if x.dtype.kind == "c" else np.add)
+            if out is not None:
+                return out
         return x.sum(a, None, None, k)
     return xp.sum(x, axis=a, keepdims=k)
+
+
+def _mean_forward(xp, x, a, k):
+    """The mean over axes ``a``: a full mean is the (threaded) sum divided by the count
+    as ``numpy.mean`` divides (in float64 for float32, rounded once)."""
+    if type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN and x.dtype.kind == "f":
+        if a is None or len(a) == x.ndim:
+            return np.asarray(_sum_forward(xp, x, a, k) / np.intp(x.size), x.dtype)
+        out = threaded(x, a, k, lambda piece, a, k: piece.mean(a, keepdims=k))
+        if out is not None:
+            return out
+    return xp.mean(x, axis=a, keepdims=k)
+
+
+def _extreme_forward(which):
+    """``xp.max``/``xp.min`` over axes ``a`` (``which``), on several threads when large."""
+    ufunc = np.maximum if which == "max" else np.minimum
+
+    def part(x, a, k):
+        return ufunc.reduce(x, axis=a, keepdims=k)
+
+    def forward(xp, x, a, k):
+        if type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN:
+            out = threaded(x, a, k, part, ufunc)
+            if out is not None:
+                return out
+        return getattr(xp, which)(x, axis=a, keepdims=k)
+
+    return forward
+
+
+_MAX, _MIN = _extreme_forward("max"), _extreme_forward("min")
+FORWARDS = {"max": _MAX, "min": _MIN}
 
 
 def _sum_backward(xp, g, x, z, a, shape):
@@ -149,8 +260,8 @@ def mean(self, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         self = self.to(dtype)
     _needs_float(self, "mean")
-    return reduce(self, lambda xp, x, a, k: xp.mean(x, axis=a, keepdims=k), dim, keepdim,
-                  name="mean", node="MeanBackward0" if dim is None else "MeanBackward1",
+    return reduce(self, _mean_forward, dim, keepdim, name="mean",
+                  node="MeanBackward0" if dim is None else "MeanBackward1",
                   backward=lambda xp, g, x, z, a, shape: xp.broadcast_to(
                       g / builtins.max(_count(shape, a), 1), shape), uses_values=False)
 
@@ -225,8 +336,8 @@ def _extreme(self, which, dim, keepdim):
                            f"'dim' argument.")
     node = which.title() + "Backward1"
     if dim is None:
-        return reduce(self, lambda xp, x, a, k: getattr(xp, which)(x), None, False,
-                      self._dtype, which, node, _even_ties)
+        return reduce(self, FORWARDS[which], None, False, self._dtype, which, node,
+                      _even_ties)
     d = _dim(dim, self.ndim, which)
     indices = _arg(self, "arg" + which, d, keepdim)
     backend = self._backend
@@ -239,8 +350,8 @@ def _extreme(self, which, dim, keepdim):
         positions = xp.arange(shape[d]).reshape((-1,) + (1,) * (len(shape) - d - 1))
         return xp.where(positions == idx, g, xp.zeros((), g.dtype))
 
-    values = reduce(self, lambda xp, x, a, k: getattr(xp, which)(x, axis=a, keepdims=k),
-                    d, keepdim, self._dtype, which, node.replace("1", "0"), select,
+    values = reduce(self, FORWARDS[which], d, keepdim, self._dtype, which,
+                    node.replace("1", "0"), select,
                     uses_values=False)
     return RETURN_TYPES[which](values, indices)
 
@@ -266,14 +377,12 @@ def _check_reduction_dim(self, dim, name):
 
 def amax(self, dim=None, keepdim=False):
     _check_reduction_dim(self, dim, "amax")
-    return reduce(self, lambda xp, x, a, k: xp.max(x, axis=a, keepdims=k), dim, keepdim,
-                  self._dtype, "amax", "AmaxBackward0", _even_ties)
+    return reduce(self, _MAX, dim, keepdim, self._dtype, "amax", "AmaxBackward0", _even_ties)
 
 
 def amin(self, dim=None, keepdim=False):
     _check_reduction_dim(self, dim, "amin")
-    return reduce(self, lambda xp, x, a, k: xp.min(x, axis=a, keepdims=k), dim, keepdim,
-                  self._dtype, "amin", "AminBackward0", _even_ties)
+    return reduce(self, _MIN, dim, keepdim, self._dtype, "amin", "AminBackward0", _even_ties)
 
 
 def _arg(self, which, dim, keepdim):

@@ -14,9 +14,12 @@ tensor(0.6931)
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import _dtype
+from .._backends import cpu as _cpu
 from .._tensor import Tensor, common_device
 from . import reductions
 from .ordering import return_type
@@ -53,14 +56,54 @@ def _reduced(shape, axis):
 
 
 def aminmax(self, *, dim=None, keepdim=False):
-    """``(min, max)`` over ``dim`` (all elements by default)."""
+    """``(min, max)`` over ``dim`` (all elements by default). A large CPU tensor is read
+    once, block by block (:func:`_minmax_blocks`), instead of once for each."""
     if dim is not None and self.ndim and self.shape[dim] == 0:
         raise IndexError(f"aminmax(): Expected reduction dim {dim} to have non-zero size.")
     if self.numel() == 0:
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
-    return _AMINMAX(self.amin(dim, keepdim) if dim is not None else self.amin(),
-                    self.amax(dim, keepdim) if dim is not None else self.amax())
+    x = self._data
+    if dim is None and type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN and \
+            x.dtype == self._dtype._np:
+        lo, hi = _minmax_blocks(x.reshape(-1))
+        return _AMINMAX(*(reduce(self, lambda xp, x, a, k, v=v: v.reshape(
+            (1,) * x.ndim if k else ()), None, keepdim, self._dtype, name, node,
+            reductions._even_ties) for v, name, node in (
+                (lo, "amin", "AminBackward0"), (hi, "amax", "AmaxBackward0"))))
+    return _AMINMAX(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+
+_BLOCK_BYTES = 1 << 18
+"""Bytes per block of the blockwise reductions: a block and a scratch buffer of the same
+size stay in a 512 KiB L2 cache between the passes over them."""
+
+
+def _by_blocks(flat, job):
+    """``job(blocks, first)`` for consecutive runs of ``flat``'s blocks (block ``first``
+    onwards), on several threads when ``flat`` is large; returns the number of blocks."""
+    size = _BLOCK_BYTES // flat.itemsize
+    count = -(-flat.size // size)
+    threads = _cpu.THREADS if flat.size >= _cpu.PARALLEL_MIN else 1
+    cuts = [count * i // threads for i in range(threads + 1)]
+    _cpu.parallel([functools.partial(job, [flat[k * size:(k + 1) * size] for k in
+                                           range(a, b)], a) for a, b in zip(cuts, cuts[1:])])
+    return count
+
+
+def _minmax_blocks(flat):
+    """``(min, max)`` of a 1-D NumPy array in one read from memory: the maximum of each
+    block is taken while the block is still in cache from its minimum (NaN propagates,
+    as PyTorch). Measured on 10M float32: ``x.min(); x.max()`` reads 40 MB twice."""
+    lo = np.empty(-(-flat.size // (_BLOCK_BYTES // flat.itemsize)), flat.dtype)
+    hi = np.empty_like(lo)
+
+    def job(blocks, first):
+        for k, block in enumerate(blocks, first):
+            lo[k], hi[k] = np.minimum.reduce(block), np.maximum.reduce(block)
+
+    _by_blocks(flat, job)
+    return np.minimum.reduce(lo), np.maximum.reduce(hi)
 
 
 def std_mean(self, dim=None, *, correction=1, keepdim=False, unbiased=None):
@@ -98,16 +141,13 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
                   backward=lambda xp, g, x, z, a, shape: g * ~xp.isnan(x))
 
 
-_CHUNK = 1 << 16  # float32: 256 KiB, so a slice and its cleaned copy stay in L2
-
-
 def _nansum(xp, x, axis, keepdims):
     """The sum with NaN counted as zero. A full reduction of a large NumPy array goes
-    through :func:`_nansum_slices`; otherwise a plain sum, and NaN-skipping only when the
+    through :func:`_nansum_blocks`; otherwise a plain sum, and NaN-skipping only when the
     result shows a NaN (``xp.nansum`` copies its whole input)."""
-    if type(x) is np.ndarray and x.size > _CHUNK and (axis is None or len(axis) == x.ndim):
-        with np.errstate(invalid="ignore"):  # inf - inf is NaN, silently (as PyTorch)
-            total = _nansum_slices(x.reshape(-1))
+    if type(x) is np.ndarray and x.size * x.itemsize > _BLOCK_BYTES and \
+            (axis is None or len(axis) == x.ndim):
+        total = _nansum_blocks(x.reshape(-1))
         return total.reshape((1,) * x.ndim) if keepdims else total
     total = xp.sum(x, axis=axis, keepdims=keepdims)
     if not bool(xp.isnan(total).any()):  # no NaN anywhere (synchronizes on cuda)
@@ -115,38 +155,41 @@ def _nansum(xp, x, axis, keepdims):
     return xp.nansum(x, axis=axis, keepdims=keepdims)
 
 
-def _nansum_slices(flat):
-    """Sum ``flat`` slice by slice. A slice whose sum is NaN is summed again, while still
-    in cache, from a reused buffer with its NaNs zeroed; after such a slice the next ones
-    go straight to zeroing (NaN tends to come in bulk), so an array with NaN spread
-    through it costs one read from memory and no first sum per slice.
+def _nansum_blocks(flat):
+    """Sum ``flat`` block by block (:func:`_by_blocks`, on several threads when large),
+    then the block sums pairwise: NaN-free data costs one read and PyTorch's rounding
+    to within a float32 cascade sum's. A block whose sum is NaN is summed again while in
+    cache with its NaN zeroed, and so is every later block of that thread (NaN tends to
+    come in bulk), so data with NaN spread through it is still read from memory once.
 
-    Measured on 10M float32 with 1% NaN (PyTorch's nansum is one fused pass on 2 threads):
-    a full ``sum`` to detect NaN followed by ``np.nansum`` per slice was 3.2x PyTorch;
-    ``np.where``/``np.nansum`` over the whole array pay for a fresh 40 MB copy, whose page
-    faults cost more than the sum; ``np.copyto(..., where=)`` and ``np.putmask`` branch
-    per element (15x slower at 50% NaN), while ``flatnonzero`` + a scatter of zeros stays
-    linear in the NaN count. Slice sums are pairwise, then summed pairwise, so the result
-    matches PyTorch's float32 cascade sum to rounding."""
-    size = min(flat.size, _CHUNK)
-    clean, nan = np.empty(size, flat.dtype), np.empty(size, bool)
-    parts = np.empty(-(-flat.size // _CHUNK), flat.dtype)
-    expect_nan = False
-    for k, start in enumerate(range(0, flat.size, _CHUNK)):
-        part = flat[start:start + _CHUNK]
-        total = None if expect_nan else np.add.reduce(part)
-        if total is None or total != total:  # NaN (or inf - inf: zeroing keeps it NaN)
-            n = part.size
-            np.isnan(part, out=nan[:n])
-            where = np.flatnonzero(nan[:n])
-            expect_nan = where.size > 0
-            if expect_nan:
-                np.copyto(clean[:n], part)
-                clean[where] = 0
-                part = clean[:n]
-            total = np.add.reduce(part)
-        parts[k] = total
-    return np.add.reduce(parts)
+    Zeroing NaN without a mask: ``fmax(x, 0)`` is ``x`` or 0 for negative ``x`` and NaN
+    (fmax ignores NaN), and ``fmin(x, fmax(x, 0))`` then puts the negatives back: ``x``
+    with NaN replaced by 0, ``±inf`` kept (``inf - inf`` stays NaN, as PyTorch). Two
+    SIMD passes over a cached block; measured against the alternatives on 10M float32
+    with 1% NaN: ``np.nansum``/``np.where`` copy the whole array (page faults cost more
+    than the sum), ``copyto(where=)``/``putmask`` branch per element, ``isnan`` +
+    ``flatnonzero`` + a scatter of zeros needs a copy of each block (memcpy runs at a
+    fraction of SIMD speed here), a bool mask turned into an integer AND mask is as fast
+    but needs three passes."""
+    parts = np.empty(-(-flat.size // (_BLOCK_BYTES // flat.itemsize)), flat.dtype)
+
+    def job(blocks, first):
+        zeros, clean = np.zeros(_BLOCK_BYTES // flat.itemsize, flat.dtype), None
+        with np.errstate(invalid="ignore"):  # per thread: inf - inf is NaN, silently
+            for k, block in enumerate(blocks, first):
+                total = None if clean is not None else np.add.reduce(block)
+                if total is None or total != total:  # NaN (or inf - inf: stays NaN)
+                    if clean is None:
+                        clean = np.empty_like(zeros)
+                    out = clean[:block.size]
+                    np.fmax(block, zeros[:block.size], out=out)
+                    np.fmin(block, out, out=out)
+                    total = np.add.reduce(out)
+                parts[k] = total
+
+    _by_blocks(flat, job)
+    with np.errstate(invalid="ignore"):
+        return np.add.reduce(parts)
 
 
 def nanmean(self, dim=None, keepdim=False, *, dtype=None):
