@@ -21,6 +21,7 @@ import numpy as np
 from .. import _backends
 from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _dim, _wrap, common_device
 from ..autograd.graph import needs_grad, record
+from . import reductions
 from .elementwise import Unary
 from .linalg import matmul
 from .optim_support import dot
@@ -234,7 +235,25 @@ def _contract(xp, spec, arrays):
         out = _pair_matmul(xp, spec, *arrays)
         if out is not None:
             return out
+    if len(arrays) == 1:
+        out = _one_sum(xp, spec, arrays[0])
+        if out is not None:
+            return out
     return xp.einsum(spec, *arrays, optimize=len(arrays) > 1 or None)
+
+
+def _one_sum(xp, spec, a):
+    """``einsum`` of one operand that sums some letters away (``'ij->i'``): the sum over
+    those dimensions (PyTorch's own route; on the CPU split over threads and rows,
+    :func:`tensorlite._ops.reductions.threaded`), then the kept ones in the output's
+    order. ``None`` for repeated letters (diagonals) or nothing to sum."""
+    term, out = spec.split("->")
+    summed = tuple(i for i, c in enumerate(term) if c not in out)
+    if len(set(term)) != len(term) or not summed:
+        return None
+    kept = [c for c in term if c in out]
+    r = reductions._sum_forward(xp, a, summed, False)
+    return xp.transpose(r, [kept.index(c) for c in out])
 
 
 def _pair_matmul(xp, spec, a, b):

@@ -15,6 +15,7 @@ tensor(0.6931)
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 
@@ -86,8 +87,8 @@ def _by_blocks(flat, job):
     count = -(-flat.size // size)
     threads = _cpu.THREADS if flat.size >= _cpu.PARALLEL_MIN else 1
     cuts = [count * i // threads for i in range(threads + 1)]
-    _cpu.parallel([functools.partial(job, [flat[k * size:(k + 1) * size] for k in
-                                           range(a, b)], a) for a, b in zip(cuts, cuts[1:])])
+    blocks = [flat[k * size:(k + 1) * size] for k in range(count)]
+    _cpu.parallel([functools.partial(job, blocks[a:b], a) for a, b in itertools.pairwise(cuts)])
     return count
 
 
@@ -178,7 +179,7 @@ def _nansum_blocks(flat):
         with np.errstate(invalid="ignore"):  # per thread: inf - inf is NaN, silently
             for k, block in enumerate(blocks, first):
                 total = None if clean is not None else np.add.reduce(block)
-                if total is None or total != total:  # NaN (or inf - inf: stays NaN)
+                if total is None or np.isnan(total):  # NaN (or inf - inf: stays NaN)
                     if clean is None:
                         clean = np.empty_like(zeros)
                     out = clean[:block.size]
