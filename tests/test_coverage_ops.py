@@ -213,14 +213,21 @@ def test_to_meta_records_to_copy_as_torch():
         (want.grad_fn.name(), want.requires_grad, want.device.type)
 
 
-@pytest.mark.xfail(strict=True, reason="PyTorch raises TypeError for a list value; tensorlite "
-                                       "writes it")
-def test_setitem_with_a_list_raises_as_torch(device):
-    with pytest.raises(TypeError):
-        torch.ones(3, 4)[0] = [1.0, 2.0, 3.0, 4.0]
+@pytest.mark.parametrize("value", [[1.0, 2.0, 3.0, 4.0], (1.0, 2.0, 3.0, 4.0),
+                                   np.ones(4), np.float32(2), None, "a"])
+def test_setitem_with_a_non_tensor_value_raises_as_torch(device, value):
+    t = torch.ones(3, 4)
+    with pytest.raises(TypeError) as want:
+        t[0] = value
     a = tl.ones(3, 4, device=device)
-    with pytest.raises(TypeError):
-        a[0] = [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(TypeError) as got:
+        a[0] = value
+    assert str(got.value) == str(want.value).replace("torch.", "tensorlite.")
+    np.testing.assert_array_equal(a.cpu().numpy(), np.ones((3, 4)))  # nothing written
+    for ok in (2, 2.5, True, tl.tensor(3.0, device=device)):  # Python numbers and tensors
+        a[0] = ok
+        t[0] = ok if not isinstance(ok, tl.Tensor) else torch.tensor(3.0)
+        np.testing.assert_array_equal(a.cpu().numpy(), t.numpy())
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])

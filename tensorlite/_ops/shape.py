@@ -23,7 +23,7 @@ import numpy as np
 from .. import _backends, _dtype, _recipe, _validation
 from .._backends import _common
 from .._factories import check_memory_format
-from .._tensor import (Size, Tensor, _dim, _is_scalar, _operand, _shape_arg, _transfer, _wrap,
+from .._tensor import (Size, Tensor, _dim, _operand, _shape_arg, _transfer, _wrap,
                        common_device)
 from ..autograd.graph import needs_grad, record
 from . import inplace
@@ -239,10 +239,13 @@ def setitem(self, key, value):
     if isinstance(value, Tensor):
         common_device((self, value), "__setitem__")
         array = _operand(value, self._device, self._dtype._np)
-    elif _is_scalar(value):
+    elif isinstance(value, (bool, int, float, complex)):
         array = _common.host_array(value, self._dtype._np)[()]
-    else:
-        array = self._backend.asarray(value, self._dtype._np, self._device, False)
+    else:  # as PyTorch: sequences and NumPy values go through tensor(...) first
+        kind = type(value)
+        kind = kind.__name__ if kind.__module__ == "builtins" else \
+            f"{kind.__module__.partition('.')[0]}.{kind.__qualname__}"
+        raise TypeError(f"can't assign a {kind} to a {self.type()}")
     if not needs_grad(self, value):
         inplace.write(self, key, array)
         return
