@@ -34,6 +34,7 @@ from ._ops.shaping import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                            view_as_real, vstack)
 from ._ops.ordering import bucketize, searchsorted  # noqa: E402
 from ._ops.products import einsum, tensordot  # noqa: E402
+from ._ops.complexes import angle, complex, imag, polar, real  # noqa: E402
 from ._ops.statistics import std_mean, var_mean  # noqa: E402
 from ._typeinfo import (can_cast, finfo, iinfo, is_complex, is_floating_point,  # noqa: E402
                         is_nonzero)

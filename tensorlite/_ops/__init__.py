@@ -12,6 +12,7 @@
 * :mod:`.shaping` — split, movedim, repeat, broadcast, flip, roll, triangles, diagonals;
 * :mod:`.indexing` — gather/scatter, index_*, masked_select/scatter, take, isin;
 * :mod:`.products` — mm, bmm, einsum, tensordot, kron, cross;
+* :mod:`.complexes` — ``polar``, ``complex``, ``real``/``imag``, ``angle``;
 * :mod:`.nn_support` — ``unbind``, ``softmax`` / ``log_softmax`` methods.
 
 Importing this package installs the operators and methods on ``Tensor``.
@@ -20,7 +21,8 @@ Importing this package installs the operators and methods on ``Tensor``.
 from .._tensor import Tensor
 from . import elementwise, inplace, linalg, optim_support, reductions, shape
 from . import indexing, nn_support, ordering, pointwise, products, shaping, statistics
+from . import complexes
 
 for _family in (elementwise, reductions, shape, linalg, optim_support, pointwise, statistics,
-                ordering, shaping, indexing, products, nn_support):
+                ordering, shaping, indexing, products, nn_support, complexes):
     _family.install(Tensor)

@@ -176,7 +176,8 @@ def _nansum_blocks(flat):
 
     def job(blocks, first):
         zeros, clean = np.zeros(_BLOCK_BYTES // flat.itemsize, flat.dtype), None
-        with np.errstate(invalid="ignore"):  # per thread: inf - inf is NaN, silently
+        # per thread (NumPy's error state is): inf - inf is NaN and overflow inf, silently
+        with np.errstate(invalid="ignore", over="ignore"):
             for k, block in enumerate(blocks, first):
                 total = None if clean is not None else np.add.reduce(block)
                 if total is None or np.isnan(total):  # NaN (or inf - inf: stays NaN)
@@ -189,7 +190,7 @@ def _nansum_blocks(flat):
                 parts[k] = total
 
     _by_blocks(flat, job)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         return np.add.reduce(parts)
 
 
