@@ -18,9 +18,10 @@ from ._creation import (arange, as_tensor, asarray, empty, empty_like, eye, from
                         from_numpy, full, full_like, linspace, logspace, ones, ones_like,
                         tensor, zeros, zeros_like)
 from ._device import device, get_default_device, set_default_device
-from ._dtype import (bfloat16, bool, cdouble, cfloat, complex64, complex128, double, dtype,
-                     float, float16, float32, float64, get_default_dtype, half, int, int8,
-                     int16, int32, int64, long, promote_types, set_default_dtype, short, uint8)
+from ._dtype import (bfloat16, bool, cdouble, cfloat, chalf, complex32, complex64, complex128,
+                     double, dtype, float, float16, float32, float64, get_default_dtype, half,
+                     int, int8, int16, int32, int64, long, promote_types, set_default_dtype,
+                     short, uint8)
 from ._tensor import Size, Tensor
 from . import _ops  # noqa: E402 - installs the operators and methods on Tensor
 from ._ops.elementwise import maximum, minimum, where

@@ -53,10 +53,12 @@ class dtype:
         return (_lookup, (self.name,))
 
     def to_complex(self):
-        return {"float32": complex64, "float64": complex128}.get(self.name, self)
+        return {"float16": complex32, "float32": complex64, "float64": complex128}.get(
+            self.name, self)
 
     def to_real(self):
-        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+        return {"complex32": float16, "complex64": float32, "complex128": float64}.get(
+            self.name, self)
 
 
 def _lookup(name):
@@ -75,15 +77,22 @@ float32 = dtype("float32", np.float32, 2)
 float64 = dtype("float64", np.float64, 3)
 complex64 = dtype("complex64", np.complex64, 2)
 complex128 = dtype("complex128", np.complex128, 3)
+complex32 = dtype("complex32", np.complex64, 1)
+"""PyTorch's complex32 (ComplexHalf, two float16 parts): the dtype exists for promotion
+and type queries, but tensorlite has no complex32 tensors (NumPy has no such type, and
+PyTorch's CPU build supports few operations on it); creating one raises
+``NotImplementedError`` naming the function (:func:`to_dtype`)."""
+complex32.itemsize = 4
 
-long, int, short, half, float, double, cfloat, cdouble = (  # noqa: A001
-    int64, int32, int16, float16, float32, float64, complex64, complex128)
+long, int, short, half, float, double, cfloat, cdouble, chalf = (  # noqa: A001
+    int64, int32, int16, float16, float32, float64, complex64, complex128, complex32)
 
 ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
        complex64, complex128)
 _BY_NAME = {d.name: d for d in ALL}
 _BY_NAME.update(long=int64, int=int32, short=int16, half=float16, float=float32,
-                double=float64, cfloat=complex64, cdouble=complex128)
+                double=float64, cfloat=complex64, cdouble=complex128, complex32=complex32,
+                chalf=complex32)
 _BY_NP = {d._np: d for d in ALL}
 
 _default = float32
@@ -98,26 +107,34 @@ def set_default_dtype(d):
     """Set the default floating-point dtype; PyTorch allows only float32 and float64
     (and the half types here, which PyTorch also accepts)."""
     global _default
-    d = to_dtype(d, "set_default_dtype")
+    d = to_dtype(d, "set_default_dtype", query=True)
     if not d.is_floating_point:
         raise TypeError(f"set_default_dtype(): only floating-point types are supported "
                         f"as the default type, got {d}")
     _default = d
 
 
-def to_dtype(value, fn="tensorlite"):
-    """Normalize a dtype argument (tensorlite dtype, NumPy dtype or name)."""
+def to_dtype(value, fn="tensorlite", *, query=False):
+    """Normalize a dtype argument (tensorlite dtype, NumPy dtype or name). ``complex32``
+    raises ``NotImplementedError`` naming ``fn`` unless ``query`` (type queries such as
+    ``finfo`` and ``can_cast`` accept it)."""
     if isinstance(value, dtype):
+        if value is complex32 and not query:
+            raise NotImplementedError(f"{fn}(): {_NO_COMPLEX32}")
         return value
     if isinstance(value, str):
         name = value.removeprefix("tensorlite.").removeprefix("torch.")
         if name in _BY_NAME:
-            return _BY_NAME[name]
+            return to_dtype(_BY_NAME[name], fn, query=query)
         raise TypeError(f"{fn}(): unknown dtype {value!r}")
     try:
         return from_numpy_dtype(np.dtype(value))
     except TypeError:
         raise TypeError(f"{fn}(): dtype must be a tensorlite.dtype, got {value!r}") from None
+
+
+_NO_COMPLEX32 = ("complex32 (ComplexHalf) tensors are not supported by tensorlite; use "
+                 "complex64")
 
 
 def from_numpy_dtype(np_dtype, fn="tensorlite"):
@@ -144,8 +161,8 @@ def promote_types(a, b):
     ca, cb = _category(a), _category(b)
     if ca != cb:
         hi, lo = (a, b) if ca > cb else (b, a)
-        if hi.is_complex and lo.is_floating_point and lo._rank > hi._rank + 1:
-            return complex128  # float64 + complex64
+        if hi.is_complex and lo.is_floating_point:  # float64 + complex64 is complex128
+            return promote_types(lo, hi.to_real()).to_complex()
         return hi
     if ca == 1:  # integers: a signed type big enough for both
         if {a, b} == {uint8, int8}:

@@ -1,6 +1,6 @@
 """Script-level compatibility: calls PyTorch programs make that have nothing to do in
-tensorlite (``tl.compile``, ``tl.set_float32_matmul_precision``), and sparse layouts,
-which tensorlite does not have (a clear ``NotImplementedError``).
+tensorlite (``tl.compile``, ``tl.set_float32_matmul_precision``, ``Tensor.pin_memory``),
+and sparse layouts, which tensorlite does not have (a clear ``NotImplementedError``).
 
 >>> import tensorlite as tl
 >>> f = tl.compile(lambda x: x + 1)
@@ -63,6 +63,34 @@ def spmm(input, mat2):  # noqa: A002
     from ._ops.products import mm
 
     return mm(input, mat2)
+
+
+def pin_memory(self, device=None):
+    """The tensor in page-locked host memory, for faster copies to a GPU. tensorlite
+    does not page-lock memory: a CPU tensor is returned as it is (its copies to CUDA go
+    through CuPy's ordinary transfers) and ``is_pinned()`` stays ``False``. Only CPU
+    tensors can be pinned, as in PyTorch.
+
+    >>> import tensorlite as tl
+    >>> x = tl.ones(2)
+    >>> x.pin_memory() is x, x.is_pinned()
+    (True, False)
+    """
+    if self.device.type != "cpu":
+        kind = self.type().replace("tensorlite.", "").removesuffix("Tensor")
+        kind = f"Meta{kind}Type" if self.device.type == "meta" else \
+            f"tensorlite.cuda.{kind}Tensor"
+        raise RuntimeError(f"cannot pin '{kind}' only dense CPU tensors can be pinned")
+    return self
+
+
+def is_pinned(self, device=None):
+    """Whether the tensor is in page-locked memory: never in tensorlite (see
+    :meth:`pin_memory`)."""
+    return False
+
+
+TENSOR_METHODS.update(pin_memory=pin_memory, is_pinned=is_pinned)
 
 
 def install(cls):

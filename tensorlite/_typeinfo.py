@@ -29,7 +29,7 @@ class finfo:  # noqa: N801 - PyTorch's name
     """The limits of a floating-point dtype (the default dtype when none is given)."""
 
     def __init__(self, type=None):  # noqa: A002
-        d = _dtype.get_default_dtype() if type is None else _dtype.to_dtype(type, "finfo")
+        d = _dtype.get_default_dtype() if type is None else _dtype.to_dtype(type, "finfo", query=True)
         if not (d.is_floating_point or d.is_complex):
             raise TypeError("torch.finfo() requires a floating point input type. Use "
                             "torch.iinfo to handle 'torch.finfo'")
@@ -53,7 +53,7 @@ class iinfo:  # noqa: N801
     """The limits of an integer (or bool) dtype."""
 
     def __init__(self, type):  # noqa: A002
-        d = _dtype.to_dtype(type, "iinfo")
+        d = _dtype.to_dtype(type, "iinfo", query=True)
         if d.is_floating_point or d.is_complex:
             raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
                             "handle 'torch.iinfo'")
@@ -70,7 +70,8 @@ class iinfo:  # noqa: N801
 def can_cast(from_, to):
     """Whether PyTorch allows casting ``from_`` to ``to`` in type promotion: never to a
     lower category (complex -> float, float -> int, int -> bool)."""
-    return _dtype._category(_dtype.to_dtype(from_)) <= _dtype._category(_dtype.to_dtype(to))
+    return _dtype._category(_dtype.to_dtype(from_, query=True)) <= \
+        _dtype._category(_dtype.to_dtype(to, query=True))
 
 
 def is_floating_point(input):  # noqa: A002
