@@ -27,7 +27,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _wrap, common_device
 from ..autograd.graph import needs_grad, record
-from . import shaping
+from . import elementwise, shaping
 
 _COMPLEX32 = ("complex32 (ComplexHalf) tensors are not supported by tensorlite; "
               "use float32 parts for complex64")
@@ -53,6 +53,7 @@ def _parts(fn, first, second, names):
     if first.dtype is _dtype.float16:
         raise NotImplementedError(f"{fn}(): {_COMPLEX32}")
     device = common_device((first, second), fn)
+    elementwise.check_broadcast(first, second)
     return device, first._backend, first.dtype.to_complex()
 
 
@@ -73,7 +74,8 @@ def polar(abs, angle):  # noqa: A002 - PyTorch's argument name
     with backend.context(device):
         xp, r, theta = backend.xp, abs._data, angle._data
         cos, sin = xp.cos(theta), xp.sin(theta)
-        out = _wrap(_assemble(backend, r * cos, r * sin, dtype), device, dtype)
+        with np.errstate(invalid="ignore"):  # inf * 0 is NaN, silently (as PyTorch)
+            out = _wrap(_assemble(backend, r * cos, r * sin, dtype), device, dtype)
     if needs_grad(abs, angle):
         def rule(grads):
             g = grads[0].conj()  # sgn z = sign(r) e^{i angle}, i z = r (-sin + i cos)

@@ -1,0 +1,176 @@
+"""``polar``, ``complex``, ``real``/``imag``, ``angle``, the ``complex32`` dtype and
+``pin_memory``/``is_pinned`` against PyTorch: values, dtypes, shapes (meta too),
+gradients in float64 to 1e-10, and PyTorch's errors."""
+
+import numpy as np
+import pytest
+
+import tensorlite as tl
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(12)
+ABS = np.array([[0.0, 1.5, -2.0], [3.0, 0.25, 1.0]])
+ANGLE = np.array([0.3, -1.0, 2.5])  # broadcast against ABS
+
+
+def _pair(values, device, requires_grad=False, dtype="float64"):
+    return (tl.tensor(values, dtype=getattr(tl, dtype), device=device,
+                      requires_grad=requires_grad),
+            torch.tensor(values, dtype=getattr(torch, dtype), requires_grad=requires_grad))
+
+
+def _host(z):
+    return z.detach().cpu().numpy()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name, args", [("polar", (ABS, ANGLE)),
+                                        ("complex", (ABS, ANGLE)),
+                                        ("polar", (np.array([np.inf, 1.0]), np.array([0.0, 1.0]))),
+                                        ("complex", (np.array([0.0, 1.0]), np.array([np.inf, 2.0])))])
+def test_complex_constructors_match_torch(device_or_meta, dtype, name, args):
+    (a, ta), (b, tb) = (_pair(v, device_or_meta, dtype=dtype) for v in args)
+    got, want = getattr(tl, name)(a, b), getattr(torch, name)(ta, tb)
+    assert got.shape == tuple(want.shape)
+    assert got.dtype == getattr(tl, str(want.dtype).removeprefix("torch."))
+    if device_or_meta != "meta":
+        np.testing.assert_allclose(_host(got), want.numpy(), rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", ["polar", "complex"])
+def test_complex_constructor_gradients_match_torch(device, name):
+    a, ta = _pair(ABS, device, requires_grad=True)
+    b, tb = _pair(ANGLE, device, requires_grad=True)
+    got, want = getattr(tl, name)(a, b), getattr(torch, name)(ta, tb)
+    assert got.grad_fn.name() == want.grad_fn.name()
+    # a real loss of the complex result: weights on the real and imaginary parts
+    wr, wi = RNG.standard_normal(ABS.shape), RNG.standard_normal(ABS.shape)
+    ((got.real * tl.tensor(wr, device=device)).sum() +
+     (got.imag * tl.tensor(wi, device=device)).sum()).backward()
+    ((want.real * torch.tensor(wr)).sum() + (want.imag * torch.tensor(wi)).sum()).backward()
+    for x, t in ((a, ta), (b, tb)):
+        assert x.grad.shape == tuple(t.grad.shape) and x.grad.dtype == tl.float64
+        np.testing.assert_allclose(_host(x.grad), t.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_polar_gradcheck_away_from_zero():
+    r = tl.tensor(RNG.uniform(0.5, 2.0, 5), dtype=tl.float64, requires_grad=True)
+    theta = tl.tensor(RNG.uniform(-3, 3, 5), dtype=tl.float64, requires_grad=True)
+    assert tl.autograd.gradcheck(lambda r, t: tl.view_as_real(tl.polar(r, t)), (r, theta))
+
+
+@pytest.mark.parametrize("name", ["polar", "complex"])
+def test_complex_constructors_raise_torchs_errors(name):
+    fn, tfn = getattr(tl, name), getattr(torch, name)
+    cases = [((tl.ones(2), tl.ones(2, dtype=tl.float64)),
+              (torch.ones(2), torch.ones(2, dtype=torch.float64))),
+             ((tl.ones(2, dtype=tl.int64), tl.ones(2, dtype=tl.int64)),
+              (torch.ones(2, dtype=torch.int64), torch.ones(2, dtype=torch.int64))),
+             ((1.0, tl.ones(2)), (1.0, torch.ones(2))),
+             ((tl.ones(2), tl.ones(3)), (torch.ones(2), torch.ones(3)))]
+    for args, targs in cases:
+        with pytest.raises(Exception) as want:
+            tfn(*targs)
+        with pytest.raises(type(want.value)) as got:
+            fn(*args)
+        assert str(got.value) == str(want.value) or type(want.value) is RuntimeError
+    with pytest.raises(NotImplementedError, match=f"{name}\\(\\): complex32"):
+        fn(tl.ones(2, dtype=tl.half), tl.ones(2, dtype=tl.half))
+    with pytest.raises(RuntimeError, match="same device"):
+        fn(tl.ones(2), tl.ones(2, device="meta"))
+
+
+def test_real_imag_angle_match_torch(device_or_meta):
+    values = np.array([1 + 2j, -3 + 0j, 0j, -1 - 1j, 2j])
+    z, tz = (tl.tensor(values, device=device_or_meta, requires_grad=True),
+             torch.tensor(values, requires_grad=True))
+    x, tx = _pair([1.0, -2.0, 0.0, np.nan, -0.0], device_or_meta)
+    pairs = [(z.real, tz.real), (z.imag, tz.imag), (tl.angle(z), torch.angle(tz)),
+             (tl.angle(x), torch.angle(tx)), (x.real, tx.real), (tl.real(z), torch.real(tz)),
+             (tl.imag(z), torch.imag(tz)), (z.angle(), tz.angle()),
+             (tl.angle(tl.tensor([1, -2], device=device_or_meta)),
+              torch.angle(torch.tensor([1, -2])))]
+    for got, want in pairs:
+        assert got.shape == tuple(want.shape)
+        assert got.dtype == getattr(tl, str(want.dtype).removeprefix("torch."))
+        if device_or_meta != "meta":
+            np.testing.assert_allclose(_host(got), want.detach().numpy(), equal_nan=True)
+    assert x.real is x  # a real tensor is its own real part, as PyTorch
+    with pytest.raises(RuntimeError, match="imag is not implemented for tensors with "
+                                           "non-complex dtypes"):
+        x.imag  # noqa: B018
+    if device_or_meta != "meta":  # real and imag are views: writes go through
+        w = tl.tensor(values, device=device_or_meta)
+        w.real[0] = 7.0
+        w.imag[1] = 5.0
+        assert complex(w[0].item()) == 7 + 2j and complex(w[1].item()) == -3 + 5j
+
+
+def test_real_imag_angle_gradients_match_torch(device):
+    values = np.array([1 + 2j, -3 + 0.5j, 0j, -1 - 1j])
+    z, tz = (tl.tensor(values, device=device, requires_grad=True),
+             torch.tensor(values, requires_grad=True))
+    weights = RNG.standard_normal((3, 4))
+    w = tl.tensor(weights, device=device)
+    (w[0] * z.real + w[1] * z.imag + w[2] * z.angle()).sum().backward()
+    tw = torch.tensor(weights)
+    (tw[0] * tz.real + tw[1] * tz.imag + tw[2] * tz.angle()).sum().backward()
+    np.testing.assert_allclose(_host(z.grad), tz.grad.numpy(), rtol=1e-10)
+    assert tl.angle(z).grad_fn.name() == torch.angle(tz).grad_fn.name()
+    x = tl.tensor([1.0, -2.0], dtype=tl.float64, device=device, requires_grad=True)
+    assert not tl.angle(x).requires_grad == torch.angle(torch.ones(1, requires_grad=True)
+                                                        ).requires_grad
+
+
+def test_complex32_dtype_matches_torch():
+    d, t = tl.complex32, torch.complex32
+    assert tl.chalf is d and repr(d) == "tensorlite.complex32" and str(d) == repr(d)
+    assert (d.itemsize, d.is_complex, d.is_floating_point, d.is_signed) == (
+        t.itemsize, t.is_complex, t.is_floating_point, t.is_signed)
+    assert d.to_real() is tl.float16 and tl.float16.to_complex() is d
+    names = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "bfloat16",
+             "float32", "float64", "complex32", "complex64", "complex128"]
+    for a in names:  # promotion, complex32 included (float64 + complex64 -> complex128)
+        for b in names:
+            got = tl.promote_types(getattr(tl, a), getattr(tl, b))
+            assert repr(got).split(".")[1] == repr(
+                torch.promote_types(getattr(torch, a), getattr(torch, b))).split(".")[1]
+        assert tl.can_cast(d, getattr(tl, a)) == torch.can_cast(t, getattr(torch, a))
+    assert repr(tl.finfo(d)) == repr(tl.finfo(tl.float16))
+    assert (tl.ones(2, dtype=tl.float64) + tl.ones(2, dtype=tl.complex64)).dtype is tl.complex128
+    import pickle
+
+    assert pickle.loads(pickle.dumps(d)) is d
+
+
+@pytest.mark.parametrize("name, call", [
+    ("zeros", lambda d: tl.zeros(2, dtype=d)), ("empty", lambda d: tl.empty(2, dtype=d)),
+    ("tensor", lambda d: tl.tensor([1j], dtype=d)), ("to", lambda d: tl.ones(2).to(d)),
+    ("full", lambda d: tl.full((2,), 1j, dtype=d)), ("randn", lambda d: tl.randn(2, dtype=d)),
+    ("zeros_like", lambda d: tl.zeros_like(tl.ones(2), dtype=d)),
+    ("empty", lambda d: tl.empty(2, dtype="complex32"))])
+def test_complex32_tensors_raise_a_clear_error(device_or_meta, name, call):
+    generator_state = tl.get_rng_state()
+    with pytest.raises(NotImplementedError, match=f"^{name}\\(\\): complex32 \\(ComplexHalf\\) "
+                                                  "tensors are not supported"):
+        call(tl.complex32)
+    assert tl.equal(tl.get_rng_state(), generator_state)  # nothing consumed
+    with pytest.raises(TypeError, match="only floating-point types"):
+        tl.set_default_dtype(tl.complex32)
+
+
+def test_pin_memory_and_is_pinned(device_or_meta):
+    x = tl.ones(3, device=device_or_meta)
+    t = torch.ones(3, device="meta" if device_or_meta == "meta" else "cpu")
+    assert x.is_pinned() is False and t.is_pinned() is False
+    if device_or_meta == "cpu":
+        assert x.pin_memory() is x  # tensorlite has no page-locked memory (documented)
+    else:
+        with pytest.raises(RuntimeError) as got:
+            x.pin_memory()
+        if device_or_meta == "meta":
+            with pytest.raises(RuntimeError) as want:
+                t.pin_memory()
+            assert str(got.value) == str(want.value)
+        assert "only dense CPU tensors can be pinned" in str(got.value)
