@@ -35,7 +35,8 @@ from ._ops.shaping import (atleast_1d, atleast_2d, atleast_3d, broadcast_shapes,
                            view_as_real, vstack)
 from ._ops.ordering import bucketize, searchsorted  # noqa: E402
 from ._ops.products import einsum, tensordot  # noqa: E402
-from ._ops.complexes import angle, complex, imag, polar, real  # noqa: E402
+from ._ops.complexes import FUNCTIONS as _COMPLEX_FUNCTIONS  # noqa: E402
+globals().update(_COMPLEX_FUNCTIONS)  # tl.polar, tl.complex, tl.real, tl.angle, ...
 from ._ops.statistics import std_mean, var_mean  # noqa: E402
 from ._typeinfo import (can_cast, finfo, iinfo, is_complex, is_floating_point,  # noqa: E402
                         is_nonzero)

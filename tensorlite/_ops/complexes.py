@@ -29,8 +29,7 @@ from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 from . import elementwise, shaping
 
-_COMPLEX32 = ("complex32 (ComplexHalf) tensors are not supported by tensorlite; "
-              "use float32 parts for complex64")
+_COMPLEX32 = _dtype._NO_COMPLEX32
 
 
 def _scalar_name(d):
@@ -137,9 +136,49 @@ def angle(self):
     return out
 
 
-FUNCTIONS = {"polar": polar, "complex": complex, "real": real, "imag": imag, "angle": angle}
+_conj_physical = elementwise.Unary("conj_physical", lambda xp, x: xp.conj(x),
+                                   lambda xp, g, x, z: xp.conj(g), float_only=False)
+
+
+def conj_physical(self):
+    """The complex conjugate, computed (``conj`` is computed too: tensorlite has no lazy
+    conjugate or negative bits, so ``is_conj``/``is_neg`` are ``False`` and
+    ``resolve_conj``/``resolve_neg`` return the tensor). A real tensor is returned as is."""
+    return _conj_physical(self) if self._dtype.is_complex else self
+
+
+def _same(self):
+    return self
+
+
+def _false(self):
+    return False
+
+
+def _complex_method(name, dtype):
+    def method(self, memory_format=None):
+        return self.to(dtype)
+
+    method.__name__ = name
+    method.__doc__ = f"``self.to({dtype})``."
+    return method
+
+
+def chalf(self, memory_format=None):
+    """``self.to(complex32)``: not supported (see :data:`tensorlite.complex32`)."""
+    raise NotImplementedError(f"chalf(): {_COMPLEX32}")
+
+
+FUNCTIONS = {"polar": polar, "complex": complex, "real": real, "imag": imag, "angle": angle,
+             "conj_physical": conj_physical, "resolve_conj": _same, "resolve_neg": _same,
+             "is_conj": _false, "is_neg": _false}
+METHODS = {"angle": angle, "conj_physical": conj_physical, "resolve_conj": _same,
+           "resolve_neg": _same, "is_conj": _false, "is_neg": _false, "chalf": chalf,
+           "cfloat": _complex_method("cfloat", _dtype.complex64),
+           "cdouble": _complex_method("cdouble", _dtype.complex128)}
 
 
 def install(cls):
     cls.real, cls.imag = property(real), property(imag)
-    cls.angle = angle
+    for name, fn in METHODS.items():
+        setattr(cls, name, fn)
