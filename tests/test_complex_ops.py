@@ -174,3 +174,37 @@ def test_pin_memory_and_is_pinned(device_or_meta):
                 t.pin_memory()
             assert str(got.value) == str(want.value)
         assert "only dense CPU tensors can be pinned" in str(got.value)
+
+
+def test_conjugate_family_matches_torch(device):
+    values = np.array([1 + 2j, -3 - 0.5j])
+    z = tl.tensor(values, device=device, requires_grad=True)
+    tz = torch.tensor(values, requires_grad=True)
+    got, want = tl.conj_physical(z), torch.conj_physical(tz)
+    np.testing.assert_array_equal(_host(got), want.detach().numpy())
+    assert got.grad_fn.name() == want.grad_fn.name() == "ConjPhysicalBackward0"
+    wr, wi = np.array([0.5, -1.0]), np.array([2.0, 0.25])  # real weights: see below
+    (got.real * tl.tensor(wr, device=device) + got.imag * tl.tensor(wi, device=device)
+     ).sum().backward()
+    (want.real * torch.tensor(wr) + want.imag * torch.tensor(wi)).sum().backward()
+    np.testing.assert_allclose(_host(z.grad), tz.grad.numpy(), rtol=1e-10)
+    x, tx = tl.ones(2, device=device), torch.ones(2)
+    for name in ("resolve_conj", "resolve_neg", "conj_physical"):
+        assert getattr(tl, name)(x) is x and getattr(torch, name)(tx) is tx
+    for name in ("is_conj", "is_neg"):
+        assert getattr(tl, name)(z) is False and getattr(x, name)() is False
+    assert not torch.is_neg(tx)
+    assert x.cfloat().dtype is tl.complex64 and x.cdouble().dtype is tl.complex128
+    assert tx.cfloat().dtype is torch.complex64
+    with pytest.raises(NotImplementedError, match=r"^chalf\(\): complex32"):
+        x.chalf()
+
+
+@pytest.mark.xfail(strict=True, reason="complex products' gradients lack PyTorch's conjugate "
+                                       "(mul's rule is g * y, PyTorch's g * conj(y)): "
+                                       "elementwise.py, outside this change")
+def test_complex_mul_gradient_conjugates_as_torch():
+    z, tz = tl.tensor([1 + 2j], requires_grad=True), torch.tensor([1 + 2j], requires_grad=True)
+    (z * tl.tensor([0.5 - 1j])).real.sum().backward()
+    (tz * torch.tensor([0.5 - 1j])).real.sum().backward()
+    np.testing.assert_allclose(_host(z.grad), tz.grad.numpy())

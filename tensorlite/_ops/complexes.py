@@ -14,10 +14,11 @@ gradient ``g`` arriving at ``z`` is :math:`\partial L/\partial \bar z` up to a f
 :math:`\operatorname{sgn} z`, as in PyTorch.
 
 >>> import tensorlite as tl
->>> tl.polar(tl.tensor([2.0]), tl.tensor([0.0]))
-tensor([2.+0.j])
->>> tl.complex(tl.tensor([1.0]), tl.tensor([-1.0]))
-tensor([1.-1.j])
+>>> z = tl.polar(tl.tensor([2.0]), tl.tensor([0.0]))
+>>> z.dtype, z.real, z.imag
+(tensorlite.complex64, tensor([2.]), tensor([0.]))
+>>> tl.view_as_real(tl.complex(tl.tensor([1.0]), tl.tensor([-1.0])))
+tensor([[ 1., -1.]])
 """
 
 from __future__ import annotations

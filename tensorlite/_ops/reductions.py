@@ -155,7 +155,7 @@ def threaded(x, axis, keepdims, part, combine=None):
 
     >>> import numpy as np
     >>> x = np.arange(3 * 2**20, dtype=np.float64)
-    >>> threaded(x, None, False, lambda p, a, k: p.sum(a, keepdims=k), np.add) == x.sum()
+    >>> bool(threaded(x, None, False, lambda p, a, k: p.sum(a, keepdims=k), np.add) == x.sum())
     True
     """
     if type(x) is not np.ndarray or x.size < _cpu.PARALLEL_MIN or _cpu.THREADS == 1 \
