@@ -335,6 +335,10 @@ def api_cases(s: Sizes):
 
     add(f"logsumexp {rows}x{cols} dim=1", lambda X, a: X.logsumexp(a["mat"], 1))
     add(f"aminmax({N})", lambda X, a: X.aminmax(a["flat"]))
+    add(f"sum({N})", lambda X, a: X.sum(a["flat"]), note="split over threads from 1M elements")
+    add(f"mean({N})", lambda X, a: X.mean(a["flat"]))
+    add(f"amax({N})", lambda X, a: X.amax(a["flat"]))
+    add(f"sum {rows}x{cols} dim=1", lambda X, a: X.sum(a["mat"], 1))
     add(f"var_mean({N})", lambda X, a: X.var_mean(a["flat"]))
     add(f"count_nonzero({N})", lambda X, a: X.count_nonzero(a["flat"]))
     add(f"nansum({N})", lambda X, a: X.nansum(a["flat"]), note="no NaN present")
