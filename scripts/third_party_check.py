@@ -48,6 +48,7 @@ import io
 import re
 import sys
 import types
+import warnings
 
 import numpy as np
 
@@ -58,6 +59,9 @@ _IMPORT_RULES = [
     (re.compile(r"^(\s*)import torch\s*$"), r"\1import tensorlite as torch"),
     # ``from torch.nn import functional as F`` / ``from torch import nn``
     (re.compile(r"^(\s*)from torch(\.[\w.]+)? import "), r"\1from tensorlite\2 import "),
+    # ``import torch.utils.data`` loads the submodule and binds ``torch``: do both
+    (re.compile(r"^(\s*)import torch(\.[\w.]+)\s*$"),
+     r"\1import tensorlite\2, tensorlite as torch"),
 ]
 
 
@@ -119,6 +123,27 @@ def _report(name, torch_losses, tl_losses, rtol):
 
 
 # --------------------------------------------------------------------- nanoGPT
+def _gpt_steps(runs, steps, vocab, block, rng):
+    """Train each ``(lib, model, optimizer)`` on the same random token batches.
+
+    One step is nanoGPT's / minGPT's: ``loss.backward()``,
+    ``clip_grad_norm_(…, 1.0)``, ``step()``, ``zero_grad(set_to_none=True)``.
+    Returns one list of losses per run.
+    """
+    losses = tuple([] for _ in runs)
+    for _ in range(steps):
+        x = rng.integers(0, vocab, size=(4, block))
+        y = rng.integers(0, vocab, size=(4, block))
+        for (lib, model, opt), out in zip(runs, losses):
+            _, loss = model(lib.tensor(x), lib.tensor(y))
+            loss.backward()
+            lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            opt.zero_grad(set_to_none=True)
+            out.append(loss.item())
+    return losses
+
+
 def check_nanogpt(source, args, torch, tl):
     tmod = load_module(source, "_tp_torch_model", args.path)
     lmod = load_module(substitute(source), "_tp_tl_model", args.path)
@@ -144,18 +169,8 @@ def check_nanogpt(source, args, torch, tl):
             topt = tmodel.configure_optimizers(0.1, 1e-3, (0.9, 0.95), "cpu")
             lopt = lmodel.configure_optimizers(0.1, 1e-3, (0.9, 0.95), "cpu")
         rng = np.random.default_rng(0)
-        losses = ([], [])
-        for _ in range(args.steps):
-            x = rng.integers(0, cfg["vocab_size"], size=(4, cfg["block_size"]))
-            y = rng.integers(0, cfg["vocab_size"], size=(4, cfg["block_size"]))
-            for lib, model, opt, out in ((torch, tmodel, topt, losses[0]),
-                                         (tl, lmodel, lopt, losses[1])):
-                _, loss = model(lib.tensor(x), lib.tensor(y))
-                loss.backward()
-                lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                opt.step()
-                opt.zero_grad(set_to_none=True)
-                out.append(loss.item())
+        losses = _gpt_steps(((torch, tmodel, topt), (tl, lmodel, lopt)), args.steps,
+                            cfg["vocab_size"], cfg["block_size"], rng)
         ok &= _report(label, losses[0], losses[1], args.rtol)
         # generate: sampling uses each library's own random stream, so compare
         # what does not depend on it (shape, dtype, prompt kept, tokens in range)
@@ -210,9 +225,10 @@ def _fake_torchvision(lib, n_train, n_test):
                 x = step(x)
             return x
 
-    class ToTensor:
+    class ToTensor:  # HxW or HxWxC uint8 -> CxHxW in [0, 1]
         def __call__(self, img):
-            return lib.tensor(img[None] / 255.0, dtype=lib.get_default_dtype())
+            img = img[None] if img.ndim == 2 else img.transpose(2, 0, 1)
+            return lib.tensor(img / 255.0, dtype=lib.get_default_dtype())
 
     class Normalize:
         def __init__(self, mean, std):
@@ -221,11 +237,35 @@ def _fake_torchvision(lib, n_train, n_test):
         def __call__(self, x):
             return (x - self.mean) / self.std
 
+    class FakeData:  # torchvision.datasets.FakeData: random images, class 0
+        def __init__(self, size=n_train, image_size=(3, 224, 224), num_classes=10,
+                     transform=None, **_):
+            c, h, w = image_size
+            self.images = np.random.default_rng(3).integers(0, 256, size=(size, h, w, c),
+                                                            dtype=np.uint8)
+            self.transform = transform
+
+        def __len__(self):
+            return len(self.images)
+
+        def __getitem__(self, i):
+            img = self.images[i]
+            return (self.transform(img) if self.transform else img), 0
+
     tv = types.ModuleType("torchvision")
-    tv.datasets = types.SimpleNamespace(MNIST=MNIST)
+    tv.datasets = types.SimpleNamespace(MNIST=MNIST, FakeData=FakeData)
     tv.transforms = types.SimpleNamespace(Compose=Compose, ToTensor=ToTensor,
                                           Normalize=Normalize)
+    tv.utils = types.SimpleNamespace(save_image=lambda *a, **k: None)  # writes no files
+    for sub in ("datasets", "transforms", "utils"):  # ``import torchvision.utils as vutils``
+        sys.modules["torchvision." + sub] = getattr(tv, sub)
     return tv
+
+
+def _drop_torchvision():
+    for name in ("torchvision", "torchvision.datasets", "torchvision.transforms",
+                 "torchvision.utils"):
+        sys.modules.pop(name, None)
 
 
 def _run_mnist(source, name, lib, args, init_state, dropout):
@@ -273,7 +313,7 @@ def _run_mnist(source, name, lib, args, init_state, dropout):
     finally:
         lib.set_default_dtype(old)
         sys.argv = argv
-        sys.modules.pop("torchvision", None)
+        _drop_torchvision()
     return losses, captured.get("state", init_state), text.getvalue()
 
 
@@ -301,9 +341,347 @@ def check_mnist(source, args, torch, tl):
     return ok
 
 
+# ------------------------------------------------------------ shared helpers
+def _pair(source, stem, path):
+    """The file as a torch module and, import-substituted, as a tensorlite module."""
+    return (load_module(source, f"_tp_torch_{stem}", path),
+            load_module(substitute(source), f"_tp_tl_{stem}", path))
+
+
+def _start_from(module, lib, state):
+    """Return ``module``'s state as NumPy arrays when ``state`` is None, else load ``state``.
+
+    The torch run goes first and its initial weights become tensorlite's.
+    """
+    if state is None:
+        return {k: _to_numpy(v).copy() for k, v in module.state_dict().items()}
+    module.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+    return state
+
+
+def _dtype_of(lib, args):
+    return getattr(lib, args.dtype)
+
+
+@contextlib.contextmanager
+def _default_dtype(lib, dtype):
+    old = lib.get_default_dtype()
+    lib.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        lib.set_default_dtype(old)
+
+
+class _NumpySampler:
+    """Shuffled indices from NumPy: the same epoch order in both libraries."""
+
+    def __init__(self, n, seed):
+        self.n, self.rng = n, np.random.default_rng(seed)
+
+    def __iter__(self):
+        return iter(self.rng.permutation(self.n).tolist())
+
+    def __len__(self):
+        return self.n
+
+
+@contextlib.contextmanager
+def _script_env(lib, args, argv, seed=0):
+    """Run a whole script under ``lib``: its argv, stub torchvision, default dtype.
+
+    The two libraries' random streams differ, so inside the block the script's
+    noise (``lib.randn``, ``lib.randn_like``) and ``DataLoader(shuffle=True)``'s
+    order are drawn from NumPy generators seeded ``seed`` — the same numbers for
+    torch and tensorlite.  The script's stdout is swallowed (yielded as a
+    StringIO).  Everything is restored on exit.
+    """
+    noise = np.random.default_rng(seed)
+    real = (lib.randn, lib.randn_like, lib.utils.data.DataLoader)
+
+    def randn(*size, dtype=None, device=None, requires_grad=False, **kw):
+        size = kw.get("size", size)
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        return lib.tensor(noise.standard_normal(tuple(size)),
+                          dtype=dtype or lib.get_default_dtype(), device=device,
+                          requires_grad=requires_grad)
+
+    def randn_like(t, dtype=None, device=None, **_):
+        return randn(*t.shape, dtype=dtype or t.dtype, device=device or t.device)
+
+    def data_loader(dataset, batch_size=1, shuffle=False, **kw):
+        if shuffle:
+            kw["sampler"] = _NumpySampler(len(dataset), seed)
+        return real[2](dataset, batch_size=batch_size, **kw)
+
+    sys.modules["torchvision"] = _fake_torchvision(lib, args.n_train, args.n_test)
+    old_argv, sys.argv = sys.argv, list(argv)
+    lib.randn, lib.randn_like, lib.utils.data.DataLoader = randn, randn_like, data_loader
+    text = io.StringIO()
+    try:
+        with _default_dtype(lib, _dtype_of(lib, args)), contextlib.redirect_stdout(text):
+            yield text
+    finally:
+        lib.randn, lib.randn_like, lib.utils.data.DataLoader = real
+        sys.argv = old_argv
+        _drop_torchvision()
+
+
+# ---------------------------------------------------------------------- minGPT
+def check_mingpt(source, args, torch, tl):
+    tmod, lmod = _pair(source, "mingpt", args.path)
+    cfg = dict(n_layer=2, n_head=2, n_embd=32, embd_pdrop=0.0, resid_pdrop=0.0,
+               attn_pdrop=0.0)
+    train_config = types.SimpleNamespace(weight_decay=0.1, learning_rate=1e-3,
+                                         betas=(0.9, 0.95))
+    runs, state = [], None
+    for lib, mod in ((torch, tmod), (tl, lmod)):
+        lib.manual_seed(0)
+        model = mod.GPT(mod.GPTConfig(64, 16, **cfg)).to(_dtype_of(lib, args))
+        state = _start_from(model, lib, state)
+        runs.append((lib, model, model.configure_optimizers(train_config)))
+    losses = _gpt_steps(runs, args.steps, 64, 16, np.random.default_rng(0))
+    return _report("mingpt", losses[0], losses[1], args.rtol)
+
+
+# -------------------------------------------------------- word_language_model
+def _wlm_train(lib, model, kind, batches, ntoken, bptt, lr=20.0, clip=0.25):
+    """word_language_model/main.py's ``train()`` then ``evaluate()`` on ``batches``.
+
+    ``batches`` is a (seq, batch) token array as ``batchify`` makes.  The update
+    is main.py's plain SGD ``p.data.add_(p.grad, alpha=-lr)`` after
+    ``clip_grad_norm_``; the hidden state is detached between chunks
+    (``repackage_hidden``).  Returns the training losses and the evaluation loss.
+    """
+    criterion = lib.nn.CrossEntropyLoss()
+    recurrent = kind != "Transformer"
+
+    def repackage(h):
+        return h.detach() if isinstance(h, lib.Tensor) else tuple(repackage(v) for v in h)
+
+    def chunks():
+        for i in range(0, len(batches) - 1, bptt):
+            n = min(bptt, len(batches) - 1 - i)
+            yield lib.tensor(batches[i:i + n]), lib.tensor(batches[i + 1:i + 1 + n]).view(-1)
+
+    model.train()
+    hidden = model.init_hidden(batches.shape[1]) if recurrent else None
+    losses = []
+    for data, targets in chunks():
+        model.zero_grad()
+        if recurrent:
+            hidden = repackage(hidden)
+            output, hidden = model(data, hidden)
+        else:
+            output = model(data)
+        loss = criterion(output.view(-1, ntoken), targets)
+        loss.backward()
+        lib.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        for p in model.parameters():
+            p.data.add_(p.grad, alpha=-lr)
+        losses.append(loss.item())
+    model.eval()
+    total = 0.0
+    hidden = model.init_hidden(batches.shape[1]) if recurrent else None
+    with lib.no_grad():
+        for data, targets in chunks():
+            if recurrent:
+                output, hidden = model(data, hidden)
+                hidden = repackage(hidden)
+            else:
+                output = model(data)
+            total += len(data) * criterion(output.view(-1, ntoken), targets).item()
+    return losses + [total / (len(batches) - 1)]
+
+
+def check_word_language_model(source, args, torch, tl):
+    tmod, lmod = _pair(source, "wlm", args.path)
+    ntoken, nbatch, bptt = 40, 4, 5
+    stream = np.random.default_rng(0).integers(0, ntoken, size=nbatch * bptt * args.steps + 1)
+    batches = stream[:len(stream) // nbatch * nbatch].reshape(nbatch, -1).T.copy()  # batchify
+    ok = True
+    for kind, tied in (("LSTM", False), ("GRU", False), ("RNN_TANH", True), ("RNN_RELU", False),
+                       ("Transformer", False)):
+        losses, state = [], None
+        for lib, mod in ((torch, tmod), (tl, lmod)):
+            lib.manual_seed(0)
+            if kind == "Transformer":
+                model = mod.TransformerModel(ntoken, 16, 2, 32, 2, dropout=0.0)
+            else:
+                model = mod.RNNModel(kind, ntoken, 16, 16, 2, dropout=0.0, tie_weights=tied)
+            model = model.to(_dtype_of(lib, args))
+            for m in model.modules():  # nn.Transformer's own layers default to dropout 0.1
+                if isinstance(m, lib.nn.Dropout):
+                    m.p = 0.0
+                elif isinstance(m, lib.nn.MultiheadAttention):  # attention dropout: a float
+                    m.dropout = 0.0
+            state = _start_from(model, lib, state)
+            losses.append(_wlm_train(lib, model, kind, batches, ntoken, bptt))
+        label = f"word_language_model[{kind}{', tied' if tied else ''}]"
+        ok &= _report(label, losses[0], losses[1], args.rtol)
+    return ok
+
+
+# ----------------------------------------------------------- super_resolution
+def check_super_resolution(source, args, torch, tl):
+    tmod, lmod = _pair(source, "superres", args.path)
+    rng = np.random.default_rng(0)
+    batches = [(rng.random((2, 1, 8, 8)), rng.random((2, 1, 24, 24)))
+               for _ in range(args.steps)]
+    losses, state = [], None
+    for lib, mod in ((torch, tmod), (tl, lmod)):
+        lib.manual_seed(0)
+        with warnings.catch_warnings():  # the file calls the deprecated init.orthogonal
+            warnings.simplefilter("ignore")
+            model = mod.Net(upscale_factor=3).to(_dtype_of(lib, args))
+        state = _start_from(model, lib, state)
+        opt = lib.optim.Adam(model.parameters(), lr=0.01)  # super_resolution/main.py
+        criterion, out = lib.nn.MSELoss(), []
+        for x, y in batches:
+            opt.zero_grad()
+            loss = criterion(model(lib.tensor(x, dtype=_dtype_of(lib, args))),
+                             lib.tensor(y, dtype=_dtype_of(lib, args)))
+            loss.backward()
+            opt.step()
+            out.append(loss.item())
+        losses.append(out)
+    return _report("super_resolution", losses[0], losses[1], args.rtol)
+
+
+# ---------------------------------------------------- time_sequence_prediction
+def _stub_matplotlib():
+    """The file imports matplotlib at the top; a stand-in when it is not installed."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        mpl = types.ModuleType("matplotlib")
+        mpl.use = lambda *a, **k: None
+        mpl.pyplot = types.ModuleType("matplotlib.pyplot")
+        sys.modules.update({"matplotlib": mpl, "matplotlib.pyplot": mpl.pyplot})
+
+
+def check_time_sequence(source, args, torch, tl):
+    _stub_matplotlib()
+    tmod, lmod = _pair(source, "tsp", args.path)
+    # generate_sine_wave.py's data, smaller: N shifted sine waves of length L
+    n, length, period = 8, 30, 20
+    rs = np.random.default_rng(0)
+    x = np.arange(length) + rs.integers(-4 * period, 4 * period, n).reshape(n, 1)
+    data = np.sin(x / period)
+    losses, state = [], None
+    for lib, mod in ((torch, tmod), (tl, lmod)):
+        lib.manual_seed(0)
+        seq = mod.Sequence().double()
+        state = _start_from(seq, lib, state)
+        t = lib.tensor(data)
+        inp, target, test_inp, test_target = t[3:, :-1], t[3:, 1:], t[:3, :-1], t[:3, 1:]
+        criterion = lib.nn.MSELoss()
+        optimizer = lib.optim.LBFGS(seq.parameters(), lr=0.8)  # as train.py
+        out = []
+        for _ in range(max(1, args.steps // 2)):
+            def closure():
+                optimizer.zero_grad()
+                loss = criterion(seq(inp), target)
+                out.append(loss.item())
+                loss.backward()
+                return loss
+            optimizer.step(closure)
+            with lib.no_grad():
+                future = 10
+                pred = seq(test_inp, future=future)
+                out.append(criterion(pred[:, :-future], test_target).item())
+        losses.append(out)
+    # LBFGS's line search feeds each loss back into the next step: rounding-level
+    # differences (1e-16 over the first evaluations) grow to ~1e-9 by the 40th in
+    # float64, so this check allows 100x the default tolerance
+    return _report("time_sequence_prediction (LBFGS evaluations, test)", losses[0], losses[1],
+                   args.rtol * 100)
+
+
+# ------------------------------------------------------------------------ VAE
+def check_vae(source, args, torch, tl):
+    """vae/main.py: the module-level script runs unchanged; ``train``/``test`` per epoch."""
+    argv = ["main.py", "--batch-size", "16", "--epochs", str(args.epochs), "--no-cuda",
+            "--log-interval", "1"]
+    runs, state = [], None
+    for lib, src in ((torch, source), (tl, substitute(source))):
+        out = []
+        with _script_env(lib, args, argv):
+            mod = load_module(src, f"_tp_{lib.__name__}_vae", args.path)
+            state = _start_from(mod.model, lib, state)
+            real_loss = mod.loss_function
+
+            def loss_function(*a, _real=real_loss, _out=out):  # records every batch's loss
+                value = _real(*a)
+                _out.append(value.item())
+                return value
+
+            mod.loss_function = loss_function
+            for epoch in range(1, args.epochs + 1):
+                mod.train(epoch)
+                mod.test(epoch)
+        runs.append(out)
+    return _report("vae (train and test batches)", runs[0], runs[1], args.rtol)
+
+
+# ---------------------------------------------------------------------- DCGAN
+def _run_dcgan(source, lib, args, argv):
+    """Execute dcgan/main.py under ``lib``; return every ``BCELoss`` value it computed."""
+    out = []
+    real = lib.nn.BCELoss
+
+    class BCELoss(real):  # the script's ``criterion``, recording
+        def forward(self, input, target):
+            value = super().forward(input, target)
+            out.append(value.item())
+            return value
+
+    lib.nn.BCELoss = BCELoss
+    try:
+        with _script_env(lib, args, argv):
+            load_module(source, f"_tp_{lib.__name__}_dcgan", args.path)
+    finally:
+        lib.nn.BCELoss = real
+    return out
+
+
+def check_dcgan(source, args, torch, tl):
+    """dcgan/main.py with ``--dataset fake``: the whole script runs unchanged.
+
+    Both runs start from the same weights through the script's own
+    ``--netG``/``--netD`` options: a first torch run (its own initialization)
+    writes checkpoints; they are re-saved with each library's ``save`` and
+    loaded by each library's ``load`` in the compared runs.
+    """
+    import tempfile
+
+    outf = tempfile.mkdtemp(prefix="tp_dcgan_")
+    argv = ["main.py", "--dataset", "fake", "--workers", "0", "--batchSize", "4", "--nz", "8",
+            "--ngf", "4", "--ndf", "4", "--niter", "1", "--outf", outf, "--manualSeed", "7"]
+    _run_dcgan(source, torch, args, argv)
+    start = {net: {k: _to_numpy(v) for k, v in torch.load(f"{outf}/{net}_epoch_0.pth").items()}
+             for net in ("netG", "netD")}
+    runs = []
+    for lib, src in ((torch, source), (tl, substitute(source))):
+        paths = []
+        for net, state in start.items():
+            path = f"{outf}/{lib.__name__}_{net}_start.pth"
+            lib.save({k: lib.tensor(v) for k, v in state.items()}, path)
+            paths += [f"--{net}", path]
+        runs.append(_run_dcgan(src, lib, args, argv + paths))
+    return _report("dcgan (errD_real, errD_fake, errG per batch)", runs[0], runs[1], args.rtol)
+
+
+CHECKS = {"nanogpt": check_nanogpt, "mnist": check_mnist, "mingpt": check_mingpt,
+          "word_language_model": check_word_language_model,
+          "super_resolution": check_super_resolution, "time_sequence": check_time_sequence,
+          "vae": check_vae, "dcgan": check_dcgan}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=["nanogpt", "mnist"])
+    parser.add_argument("kind", choices=sorted(CHECKS))
     parser.add_argument("path", help="the third-party file (original, with torch imports)")
     parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
     parser.add_argument("--steps", type=int, default=5, help="nanoGPT training steps")
@@ -327,8 +705,7 @@ def main(argv=None):
     if args.write:
         with open(args.write, "w", encoding="utf-8") as f:
             f.write(substitute(source))
-    check = check_nanogpt if args.kind == "nanogpt" else check_mnist
-    return 0 if check(source, args, torch, tl) else 1
+    return 0 if CHECKS[args.kind](source, args, torch, tl) else 1
 
 
 if __name__ == "__main__":
