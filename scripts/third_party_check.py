@@ -270,51 +270,38 @@ def _drop_torchvision():
 
 def _run_mnist(source, name, lib, args, init_state, dropout):
     """Run the file's ``main()`` under ``lib``; return (losses, initial state, stdout)."""
-    sys.modules["torchvision"] = _fake_torchvision(lib, args.n_train, args.n_test)
-    mod = load_module(source, name, args.path)
     captured = {}
-
-    original_init = mod.Net.__init__
-
-    def init(self):  # same model; start from given weights, optionally no dropout
-        original_init(self)
-        if init_state is None:
-            captured["state"] = {k: _to_numpy(v).copy() for k, v in self.state_dict().items()}
-        else:
-            self.load_state_dict({k: lib.tensor(v) for k, v in init_state.items()})
-        if not dropout:
-            for m in self.modules():
-                if isinstance(m, lib.nn.Dropout):
-                    m.p = 0.0
-
-    # patched in place, not subclassed: the file calls ``super(Net, self)``
-    mod.Net.__init__ = init
-
     losses = {"mean": [], "sum": []}  # the train loop's and the test loop's calls
+    # the file's own device switches, where it has them (mnist_rnn has none)
+    flags = [f for f in ("--no-cuda", "--no-mps") if f"'{f}'" in source]
+    argv = ["main.py", "--epochs", str(args.epochs), "--batch-size", "16",
+            "--test-batch-size", "32", "--log-interval", "1", *flags]
+    with _script_env(lib, args, argv) as text:
+        mod = load_module(source, name, args.path)
+        original_init = mod.Net.__init__
 
-    def nll_loss(*a, **k):
-        out = real_f.nll_loss(*a, **k)
-        losses[k.get("reduction", "mean")].append(out.item())
-        return out
+        def init(self):  # same model; start from given weights, optionally no dropout
+            original_init(self)
+            captured["state"] = _start_from(self, lib, init_state)
+            if not dropout:
+                for m in self.modules():  # Dropout, Dropout2d, …
+                    if "Dropout" in type(m).__name__:
+                        m.p = 0.0
 
-    real_f = mod.F
-    mod.F = types.SimpleNamespace(**{n: getattr(real_f, n) for n in dir(real_f)
-                                     if not n.startswith("__")})
-    mod.F.nll_loss = nll_loss
-    argv = sys.argv
-    sys.argv = ["main.py", "--epochs", str(args.epochs), "--batch-size", "16",
-                "--test-batch-size", "32", "--log-interval", "1", "--no-cuda", "--no-mps"]
-    text = io.StringIO()
-    old = lib.get_default_dtype()
-    lib.set_default_dtype(getattr(lib, args.dtype))
-    try:
-        with contextlib.redirect_stdout(text):
-            mod.main()
-    finally:
-        lib.set_default_dtype(old)
-        sys.argv = argv
-        _drop_torchvision()
-    return losses, captured.get("state", init_state), text.getvalue()
+        # patched in place, not subclassed: the file calls ``super(Net, self)``
+        mod.Net.__init__ = init
+
+        def nll_loss(*a, **k):
+            out = real_f.nll_loss(*a, **k)
+            losses[k.get("reduction", "mean")].append(out.item())
+            return out
+
+        real_f = mod.F
+        mod.F = types.SimpleNamespace(**{n: getattr(real_f, n) for n in dir(real_f)
+                                         if not n.startswith("__")})
+        mod.F.nll_loss = nll_loss
+        mod.main()
+    return losses, captured["state"], text.getvalue()
 
 
 def check_mnist(source, args, torch, tl):
@@ -325,17 +312,17 @@ def check_mnist(source, args, torch, tl):
                                       dropout)
         tests = [re.findall(r"Test set: Average loss: ([\d.]+), Accuracy: (\d+)", o)
                  for o in (tout, lout)]
-        print(f"mnist test loop: torch {tests[0]}  tensorlite {tests[1]}")
+        print(f"{args.kind} test loop: torch {tests[0]}  tensorlite {tests[1]}")
         if not dropout:
-            ok &= _report("mnist train", tlosses["mean"], llosses["mean"], args.rtol)
-            ok &= _report("mnist test (summed batch losses)", tlosses["sum"], llosses["sum"],
-                          args.rtol)
+            ok &= _report(f"{args.kind} train", tlosses["mean"], llosses["mean"], args.rtol)
+            ok &= _report(f"{args.kind} test (summed batch losses)", tlosses["sum"],
+                          llosses["sum"], args.rtol)
             ok &= tests[0] == tests[1] and len(tests[0]) == args.epochs
         else:
             # different random streams: compare the level of the training loss only
             a, b = np.mean(tlosses["mean"]), np.mean(llosses["mean"])
             close = _rel(a, b) < 0.25
-            print(f"mnist[dropout]: mean train loss torch {a:.4f} tensorlite {b:.4f} "
+            print(f"{args.kind}[dropout]: mean train loss torch {a:.4f} tensorlite {b:.4f} "
                   f"({'OK' if close else 'FAIL'}: rel.diff < 0.25)")
             ok &= close
     return ok
@@ -673,7 +660,8 @@ def check_dcgan(source, args, torch, tl):
     return _report("dcgan (errD_real, errD_fake, errG per batch)", runs[0], runs[1], args.rtol)
 
 
-CHECKS = {"nanogpt": check_nanogpt, "mnist": check_mnist, "mingpt": check_mingpt,
+CHECKS = {"nanogpt": check_nanogpt, "mnist": check_mnist, "mnist_rnn": check_mnist,
+          "mingpt": check_mingpt,
           "word_language_model": check_word_language_model,
           "super_resolution": check_super_resolution, "time_sequence": check_time_sequence,
           "vae": check_vae, "dcgan": check_dcgan}

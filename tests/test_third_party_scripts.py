@@ -6,7 +6,7 @@ Two kinds of test:
   the third-party files themselves (pytorch/examples word_language_model,
   VAE, DCGAN, super_resolution, time_sequence_prediction, mnist; karpathy's
   nanoGPT and minGPT) when a copy is present in ``$TENSORLITE_THIRDPARTY``
-  (default ``/tmp/thirdparty/orig``).  The files are not in the repository
+  (default ``/tmp/thirdparty/orig``).  Names and sources: see ``_FILES``.  The files are not in the repository
   (licences), and CI has no network, so there they skip with that reason.
 * The other tests build small models of the same shape here, so CI exercises
   the same code paths: a word-language-model GRU/LSTM/RNN with a tied decoder
@@ -54,6 +54,7 @@ _FILES = {  # check kind -> the saved copy's name (see the script's docstring)
     "nanogpt": "nanogpt_model.py",            # karpathy/nanoGPT model.py
     "mingpt": "mingpt_model.py",              # karpathy/minGPT mingpt/model.py
     "mnist": "mnist_main.py",                 # pytorch/examples mnist/main.py
+    "mnist_rnn": "mnist_rnn_main.py",         # pytorch/examples mnist_rnn/main.py
     "word_language_model": "wlm_model.py",    # word_language_model/model.py
     "super_resolution": "superres_model.py",  # super_resolution/model.py
     "time_sequence": "tsp_train.py",          # time_sequence_prediction/train.py
@@ -403,3 +404,26 @@ def test_backends_mps_is_not_available():
     assert tl.backends.mps.is_built() is False
     import tensorlite.backends.mps as mps  # ``import torch.backends.mps`` form
     assert mps is tl.backends.mps
+
+
+@pytest.mark.parametrize("fn, shape, lead", [("dropout2d", (40, 50), 2),
+                                             ("dropout2d", (4, 5, 6, 7, 8), 2),
+                                             ("dropout3d", (30, 6), 1),
+                                             ("dropout3d", (30, 4, 5), 1)])
+def test_channel_dropout_on_other_ranks_warns_and_drops_as_torch(fn, shape, lead, device):
+    # mnist_rnn: ``nn.Dropout2d`` on (N, C) features; PyTorch warns and drops elementwise
+    tl.manual_seed(0)
+    messages = []
+    for lib, dev in ((torch, "cpu"), (tl, device)):
+        with pytest.warns(UserWarning, match=f"{fn}: Received a {len(shape)}-D input") as rec:
+            y = getattr(lib.nn.functional, fn)(lib.ones(shape, device=dev), 0.5, True)
+        messages.append(str(rec[0].message))
+        y = y.cpu().numpy()
+        assert set(np.unique(y)) <= {0.0, 2.0}
+        # one draw per leading index: constant over the trailing dims
+        flat = y.reshape(int(np.prod(shape[:lead])), -1)
+        assert (flat == flat[:, :1]).all()
+        assert 0.3 < (flat[:, 0] == 0).mean() < 0.7  # p = 0.5 over >= 30 draws
+    assert messages[0] == messages[1]
+    with pytest.raises(RuntimeError, match="Feature dropout requires at least 2 dimensions"):
+        tl.nn.functional.dropout2d(tl.ones(5), 0.5, True)
