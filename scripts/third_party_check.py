@@ -7,7 +7,7 @@ match PyTorch's step by step.  This script repeats that check for a maintainer.
 It fetches nothing (CI has no network): you give it the path of a third-party
 file you obtained yourself.  Keep such files out of the repository.
 
-Two kinds of file are understood:
+The kinds of file understood (``kind`` argument):
 
 ``nanogpt``  karpathy/nanoGPT ``model.py`` (forks with extra config switches
     work too).  A small ``GPTConfig`` is built in torch and in tensorlite,
@@ -17,7 +17,11 @@ Two kinds of file are understood:
     nanoGPT's ``train.py`` does, on identical random token batches.  Then
     ``generate`` runs in both.
 
-``mnist``    pytorch/examples ``mnist/main.py``.  Its ``main()`` runs unchanged
+``mingpt``   karpathy/minGPT ``mingpt/model.py``: the same steps, with the
+    file's ``configure_optimizers(train_config)`` (dropout probabilities 0).
+
+``mnist``, ``mnist_rnn``    pytorch/examples ``mnist/main.py`` and
+    ``mnist_rnn/main.py``.  Their ``main()`` runs unchanged
     (Adadelta + StepLR, the ``train``/``test`` loops, ``DataLoader``) in both
     libraries.  Only the data is substituted: a stub ``torchvision`` module
     serves a tiny synthetic dataset of MNIST's shapes (1x28x28 images, 10
@@ -28,9 +32,34 @@ Two kinds of file are understood:
     dropout layers stay on, and the mean training loss is compared
     statistically (the random streams differ, so only the level can agree).
 
-The import rewrite (``substitute``) maps ``import torch`` /
-``import torch.X as Y`` / ``from torch[.X] import …`` to ``tensorlite``;
-nothing else in the file is touched.
+``word_language_model``   pytorch/examples ``word_language_model/model.py``:
+    ``RNNModel`` (LSTM, GRU, RNN_TANH with tied weights, RNN_RELU) and
+    ``TransformerModel``, trained with ``main.py``'s loop (written out here:
+    main.py itself reads a corpus from disk and pickles the whole model):
+    ``CrossEntropyLoss``, ``clip_grad_norm_(…, 0.25)``, plain SGD through
+    ``p.data.add_(p.grad, alpha=-lr)``, hidden state detached between chunks;
+    then ``evaluate()``.  Dropout 0 (``nn.Transformer``'s layers included).
+
+``super_resolution``   pytorch/examples ``super_resolution/model.py``
+    (``PixelShuffle``, the deprecated ``init.orthogonal``), trained with
+    ``main.py``'s Adam and ``MSELoss`` on random low/high-resolution pairs.
+
+``time_sequence``   pytorch/examples ``time_sequence_prediction/train.py``:
+    its ``Sequence`` (two ``LSTMCell``) under ``LBFGS(lr=0.8)`` with the
+    file's closure, on ``generate_sine_wave.py``'s data (smaller); every
+    closure evaluation and the future-prediction test loss are compared.
+    LBFGS feeds losses back into its line search, so the bound is 100x
+    ``--rtol``.
+
+``vae``, ``dcgan``   pytorch/examples ``vae/main.py`` and ``dcgan/main.py``:
+    whole module-level scripts, run unchanged (argv, the fake torchvision's
+    ``MNIST``/``FakeData``, ``save_image`` a no-op).  Inside those runs
+    ``randn``/``randn_like`` and ``DataLoader(shuffle=True)`` draw from NumPy
+    generators with one seed for both libraries, since their own streams
+    differ.  The VAE's model gets torch's initial weights; the DCGAN runs start
+    from the checkpoints a first torch run writes, passed through the script's
+    own ``--netG``/``--netD`` (saved with each library's ``save``).  Every
+    ``loss_function`` / ``BCELoss`` value is compared.
 
 Examples::
 
@@ -672,8 +701,8 @@ def main(argv=None):
     parser.add_argument("kind", choices=sorted(CHECKS))
     parser.add_argument("path", help="the third-party file (original, with torch imports)")
     parser.add_argument("--dtype", default="float64", choices=["float32", "float64"])
-    parser.add_argument("--steps", type=int, default=5, help="nanoGPT training steps")
-    parser.add_argument("--epochs", type=int, default=2, help="MNIST epochs")
+    parser.add_argument("--steps", type=int, default=5, help="training steps (model files)")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs (MNIST, VAE scripts)")
     parser.add_argument("--n-train", type=int, default=64)
     parser.add_argument("--n-test", type=int, default=64)
     parser.add_argument("--dropout", action="store_true",
