@@ -61,11 +61,22 @@ The kinds of file understood (``kind`` argument):
     own ``--netG``/``--netD`` (saved with each library's ``save``).  Every
     ``loss_function`` / ``BCELoss`` value is compared.
 
+``forward_forward``   pytorch/examples ``mnist_forward_forward/main.py``: its
+    ``__main__`` block runs unchanged (layers trained one by one with Adam,
+    ``torch.randint`` negatives drawn from the shared NumPy stream, every
+    ``nn.Linear`` started from the same NumPy-drawn weights in both); the
+    printed per-layer losses and train/test errors are compared.
+
+The import rewrite (``substitute``) maps ``import torch`` /
+``import torch.X as Y`` / ``import torch.X`` / ``from torch[.X] import …`` to
+``tensorlite``; nothing else in the file is touched.
+
 Examples::
 
     python scripts/third_party_check.py nanogpt /tmp/thirdparty/orig/nanogpt_model.py
     python scripts/third_party_check.py mnist /tmp/thirdparty/orig/mnist_main.py --dtype float32
     python scripts/third_party_check.py nanogpt model.py --write /tmp/tl_model.py
+    python scripts/third_party_check.py dcgan /tmp/thirdparty/orig/dcgan_main.py
 
 The exit status is 0 when every step's relative loss difference is at most
 ``--rtol`` (default 1e-9 in float64, 1e-4 in float32), 1 otherwise.
@@ -259,6 +270,13 @@ def _fake_torchvision(lib, n_train, n_test):
             img = img[None] if img.ndim == 2 else img.transpose(2, 0, 1)
             return lib.tensor(img / 255.0, dtype=lib.get_default_dtype())
 
+    class Lambda:
+        def __init__(self, fn):
+            self.fn = fn
+
+        def __call__(self, x):
+            return self.fn(x)
+
     class Normalize:
         def __init__(self, mean, std):
             self.mean, self.std = mean[0], std[0]
@@ -284,7 +302,7 @@ def _fake_torchvision(lib, n_train, n_test):
     tv = types.ModuleType("torchvision")
     tv.datasets = types.SimpleNamespace(MNIST=MNIST, FakeData=FakeData)
     tv.transforms = types.SimpleNamespace(Compose=Compose, ToTensor=ToTensor,
-                                          Normalize=Normalize)
+                                          Normalize=Normalize, Lambda=Lambda)
     tv.utils = types.SimpleNamespace(save_image=lambda *a, **k: None)  # writes no files
     for sub in ("datasets", "transforms", "utils"):  # ``import torchvision.utils as vutils``
         sys.modules["torchvision." + sub] = getattr(tv, sub)
@@ -407,13 +425,13 @@ def _script_env(lib, args, argv, seed=0):
     """Run a whole script under ``lib``: its argv, stub torchvision, default dtype.
 
     The two libraries' random streams differ, so inside the block the script's
-    noise (``lib.randn``, ``lib.randn_like``) and ``DataLoader(shuffle=True)``'s
+    noise (``lib.randn``, ``lib.randn_like``, ``lib.randint``) and ``DataLoader(shuffle=True)``'s
     order are drawn from NumPy generators seeded ``seed`` — the same numbers for
     torch and tensorlite.  The script's stdout is swallowed (yielded as a
     StringIO).  Everything is restored on exit.
     """
     noise = np.random.default_rng(seed)
-    real = (lib.randn, lib.randn_like, lib.utils.data.DataLoader)
+    real = (lib.randn, lib.randn_like, lib.randint, lib.utils.data.DataLoader)
 
     def randn(*size, dtype=None, device=None, requires_grad=False, **kw):
         size = kw.get("size", size)
@@ -426,20 +444,26 @@ def _script_env(lib, args, argv, seed=0):
     def randn_like(t, dtype=None, device=None, **_):
         return randn(*t.shape, dtype=dtype or t.dtype, device=device or t.device)
 
+    def randint(*bounds, size, dtype=None, device=None, **_):
+        low, high = (0, *bounds) if len(bounds) == 1 else bounds
+        return lib.tensor(noise.integers(low, high, size=tuple(size)),
+                          dtype=dtype or lib.int64, device=device)
+
     def data_loader(dataset, batch_size=1, shuffle=False, **kw):
         if shuffle:
             kw["sampler"] = _NumpySampler(len(dataset), seed)
-        return real[2](dataset, batch_size=batch_size, **kw)
+        return real[3](dataset, batch_size=batch_size, **kw)
 
     sys.modules["torchvision"] = _fake_torchvision(lib, args.n_train, args.n_test)
     old_argv, sys.argv = sys.argv, list(argv)
-    lib.randn, lib.randn_like, lib.utils.data.DataLoader = randn, randn_like, data_loader
+    lib.randn, lib.randn_like, lib.randint, lib.utils.data.DataLoader = (
+        randn, randn_like, randint, data_loader)
     text = io.StringIO()
     try:
         with _default_dtype(lib, _dtype_of(lib, args)), contextlib.redirect_stdout(text):
             yield text
     finally:
-        lib.randn, lib.randn_like, lib.utils.data.DataLoader = real
+        lib.randn, lib.randn_like, lib.randint, lib.utils.data.DataLoader = real
         sys.argv = old_argv
         _drop_torchvision()
 
@@ -689,11 +713,50 @@ def check_dcgan(source, args, torch, tl):
     return _report("dcgan (errD_real, errD_fake, errG per batch)", runs[0], runs[1], args.rtol)
 
 
+# ------------------------------------------------------------- forward-forward
+@contextlib.contextmanager
+def _as_main(lib):
+    """Execute a file's ``if __name__ == "__main__":`` block; give every ``nn.Linear``
+    the same first weights in both libraries (the file builds its layers inside that
+    block): U(-1/sqrt(in), 1/sqrt(in)) from NumPy, weight then bias, as PyTorch's
+    bounds."""
+    init = np.random.default_rng(11)
+    real_reset, real_main = lib.nn.Linear.reset_parameters, sys.modules["__main__"]
+
+    def reset_parameters(self, generator=None):
+        bound = 1 / np.sqrt(self.in_features)
+        with lib.no_grad():
+            for p in (self.weight, self.bias):
+                if p is not None:
+                    p.copy_(lib.tensor(init.uniform(-bound, bound, tuple(p.shape))))
+
+    lib.nn.Linear.reset_parameters = reset_parameters
+    try:
+        yield
+    finally:
+        lib.nn.Linear.reset_parameters = real_reset
+        sys.modules["__main__"] = real_main
+
+
+def check_forward_forward(source, args, torch, tl):
+    """mnist_forward_forward/main.py: the whole ``__main__`` block, unchanged."""
+    argv = ["main.py", "--epochs", str(args.steps), "--train_size", str(args.n_train),
+            "--test_size", str(args.n_test), "--log-interval", "1", "--no_cuda"]
+    runs = []
+    for lib, src in ((torch, source), (tl, substitute(source))):
+        with _script_env(lib, args, argv) as text, _as_main(lib):
+            load_module(src, "__main__", args.path)
+        out = text.getvalue()
+        runs.append([float(v) for v in re.findall(r"(?:Loss: |error:) +([-\d.e]+)", out)])
+    return _report("forward_forward (per-layer losses, train and test error)", runs[0], runs[1],
+                   args.rtol)
+
+
 CHECKS = {"nanogpt": check_nanogpt, "mnist": check_mnist, "mnist_rnn": check_mnist,
           "mingpt": check_mingpt,
           "word_language_model": check_word_language_model,
           "super_resolution": check_super_resolution, "time_sequence": check_time_sequence,
-          "vae": check_vae, "dcgan": check_dcgan}
+          "vae": check_vae, "dcgan": check_dcgan, "forward_forward": check_forward_forward}
 
 
 def main(argv=None):

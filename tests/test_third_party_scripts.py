@@ -60,6 +60,7 @@ _FILES = {  # check kind -> the saved copy's name (see the script's docstring)
     "time_sequence": "tsp_train.py",          # time_sequence_prediction/train.py
     "vae": "vae_main.py",                     # vae/main.py
     "dcgan": "dcgan_main.py",                 # dcgan/main.py
+    "forward_forward": "ff_main.py",          # mnist_forward_forward/main.py
 }
 
 
@@ -397,6 +398,11 @@ def test_data_parallel_runs_the_module_once_on_one_device(device):
     assert list(wrapped.state_dict()) == list(torch.nn.DataParallel(theirs).state_dict())
     with pytest.raises(NotImplementedError, match="device_ids=\\[0, 1\\]"):
         tl.nn.parallel.data_parallel(ours, tl.ones(1, 3), device_ids=[0, 1])
+
+
+def test_xpu_is_not_available():
+    assert tl.xpu.is_available() is torch.xpu.is_available() is False
+    assert tl.xpu.device_count() == 0
 
 
 def test_backends_mps_is_not_available():
