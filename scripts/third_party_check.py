@@ -444,7 +444,9 @@ def _script_env(lib, args, argv, seed=0):
     def randn_like(t, dtype=None, device=None, **_):
         return randn(*t.shape, dtype=dtype or t.dtype, device=device or t.device)
 
-    def randint(*bounds, size, dtype=None, device=None, **_):
+    def randint(*bounds, size=None, dtype=None, device=None, **_):
+        if size is None:  # randint(low, high, size) / randint(high, size)
+            *bounds, size = bounds
         low, high = (0, *bounds) if len(bounds) == 1 else bounds
         return lib.tensor(noise.integers(low, high, size=tuple(size)),
                           dtype=dtype or lib.int64, device=device)

@@ -93,21 +93,24 @@ def test_script_env_shares_noise_and_order_then_restores():
     args = type("A", (), {"n_train": 8, "n_test": 8, "dtype": "float64"})()
     seen = []
     for lib in (torch, tl):
-        real = (lib.randn, lib.randn_like, lib.utils.data.DataLoader)
+        real = (lib.randn, lib.randn_like, lib.randint, lib.utils.data.DataLoader)
         with check._script_env(lib, args, ["x"]):
             noise = lib.randn(2, 3).numpy()
             like = lib.randn_like(lib.zeros(4)).numpy()
+            ints = np.concatenate([lib.randint(5, size=(3,)).numpy(),
+                                   lib.randint(2, 9, (2, 2)).numpy().ravel()])
             order = [int(b) for b in lib.utils.data.DataLoader(lib.arange(6), shuffle=True)]
             images = sys.modules["torchvision"].datasets.FakeData(
                 size=2, image_size=(3, 4, 4), transform=sys.modules["torchvision"].transforms
                 .ToTensor())[0][0]
-        seen.append((noise, like, order, images.numpy()))
-        assert (lib.randn, lib.randn_like, lib.utils.data.DataLoader) == real
+        seen.append((noise, like, ints, order, images.numpy()))
+        assert (lib.randn, lib.randn_like, lib.randint, lib.utils.data.DataLoader) == real
         assert "torchvision" not in sys.modules
     for a, b in zip(*seen):
         np.testing.assert_array_equal(a, b)
-    assert sorted(seen[0][2]) == list(range(6)) and seen[0][2] != list(range(6))
-    assert seen[0][3].shape == (3, 4, 4)
+    assert sorted(seen[0][3]) == list(range(6)) and seen[0][3] != list(range(6))
+    assert seen[0][2][:3].max() < 5 and seen[0][2][3:].min() >= 2
+    assert seen[0][4].shape == (3, 4, 4)
 
 
 # ----------------------------------------------------------------- helpers
