@@ -79,3 +79,17 @@ class _CudaFlags(types.ModuleType):
 
 cuda = _CudaFlags(__name__ + ".cuda", _CudaFlags.__doc__)
 sys.modules[cuda.__name__] = cuda
+
+
+class _MpsFlags(types.ModuleType):
+    """``tl.backends.mps``: Apple's Metal backend, which tensorlite does not have."""
+
+    def is_available(self):
+        return False
+
+    def is_built(self):
+        return False
+
+
+mps = _MpsFlags(__name__ + ".mps", _MpsFlags.__doc__)
+sys.modules[mps.__name__] = mps

@@ -8,7 +8,8 @@ composites through the operations they call, the fused ones (convolutions, pooli
 the softmax family, the normalizations, cross-entropy) with their derivative written
 beside their forward. The functions live by family in ``tensorlite.nn._functional``:
 ``conv``, ``pooling``, ``activation``, ``normalization``, ``loss``, ``attention``,
-``vision``, ``linear``, ``sparse``, ``dropout`` and ``distance``.
+``vision``, ``linear``, ``sparse``, ``dropout``, ``distance`` and ``composite`` (the
+rarer layers and losses built from the others).
 
 >>> import tensorlite as tl
 >>> import tensorlite.nn.functional as F
@@ -18,9 +19,11 @@ tensor([0., 2.])
 
 from __future__ import annotations
 
-from ._functional import (activation, attention, conv, distance, dropout as _dropout_family,
-                          linear as _linear_family, loss, normalization, pooling, sparse, vision)
+from ._functional import (activation, attention, composite, conv, distance,
+                          dropout as _dropout_family, linear as _linear_family, loss,
+                          normalization, pooling, sparse, vision)
 from ._functional.activation import *  # noqa: F401,F403
+from ._functional.composite import *  # noqa: F401,F403
 from ._functional.attention import *  # noqa: F401,F403
 from ._functional.conv import *  # noqa: F401,F403
 from ._functional.distance import *  # noqa: F401,F403
@@ -32,6 +35,6 @@ from ._functional.pooling import *  # noqa: F401,F403
 from ._functional.sparse import *  # noqa: F401,F403
 from ._functional.vision import *  # noqa: F401,F403
 
-__all__ = [name for family in (activation, attention, conv, distance, _dropout_family,
+__all__ = [name for family in (activation, attention, composite, conv, distance, _dropout_family,
                                _linear_family, loss, normalization, pooling, sparse, vision)
            for name in family.__all__]

@@ -22,7 +22,9 @@ import numpy as np
 
 from ... import _dtype
 from ..._ops import elementwise
+from ..._ops import inplace as _inplace_ops
 from ..._ops.elementwise import Unary
+from ...autograd.graph import needs_grad
 from ._utils import check_tensor, fused, inplace_result, is_int
 
 __all__ = ["relu", "relu_", "leaky_relu", "tanh", "sigmoid", "gelu", "silu", "elu", "selu",
@@ -97,7 +99,12 @@ _threshold = Unary("threshold", lambda xp, x, t, v: xp.where(x > t, x, _c(x, v))
 
 def _activation(op, input, *params, inplace=False, fn):  # noqa: A002
     check_tensor(input, "input", fn)
-    result = op(input, *params)
+    source = input
+    if inplace and needs_grad(input):
+        # the derivative reads the input, which the write below overwrites: keep a copy
+        # (the DCGAN discriminator's ``LeakyReLU(0.2, inplace=True)`` after BatchNorm)
+        source = _inplace_ops._snapshot(input)
+    result = op(source, *params)
     return inplace_result(input, result) if inplace else result
 
 

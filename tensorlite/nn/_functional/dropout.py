@@ -55,6 +55,8 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None):  # n
 def _channel_dropout(fn, d, input, p, training, inplace, generator):  # noqa: A002
     check_tensor(input, "input", fn)
     p = check_p(p)
+    if input.ndim not in (d + 1, d + 2) and d > 1:
+        return _deprecated_feature_dropout(fn, d, input, p, training, inplace, generator)
     if input.ndim not in (d + 1, d + 2):
         raise RuntimeError(f"{fn}: Expected {d + 1}D or {d + 2}D input, but received a "
                            f"{input.ndim}D input. Note that {fn} exists to provide channel-wise "
@@ -71,6 +73,24 @@ def _channel_dropout(fn, d, input, p, training, inplace, generator):  # noqa: A0
         d = 1
     lead = input.ndim - d  # batch and channel dims keep their sizes; the mask broadcasts
     mask_shape = tuple(input.shape[:lead]) + (1,) * d
+    return _masked(input, p, training, inplace, mask_shape, generator)
+
+
+def _deprecated_feature_dropout(fn, d, input, p, training, inplace, generator):  # noqa: A002
+    """``dropout2d``/``dropout3d`` on other ranks: PyTorch warns and still drops —
+    ``dropout2d`` whole ``input[n, c]`` slices (the MNIST-RNN example applies
+    ``Dropout2d`` to ``(N, C)`` features, i.e. elementwise), ``dropout3d`` whole
+    ``input[i]`` slices (it reads an unbatched input)."""
+    warnings.warn(f"{fn}: Received a {input.ndim}-D input to {fn}, which is deprecated and will "
+                  f"result in an error in a future release. To retain the behavior and silence "
+                  f"this warning, please use dropout instead. Note that {fn} exists to provide "
+                  f"channel-wise dropout on inputs with {d} spatial dimensions, a channel "
+                  f"dimension, and an optional batch dimension (i.e. {d + 1}D or {d + 2}D "
+                  f"inputs).")
+    lead = 2 if d == 2 else 1
+    if input.ndim + (d == 3) < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    mask_shape = tuple(input.shape[:lead]) + (1,) * (input.ndim - lead)
     return _masked(input, p, training, inplace, mask_shape, generator)
 
 
