@@ -65,10 +65,11 @@ def _run(job, items):
 
     The calling thread works too instead of waiting: it is already awake, while a
     pool thread that has slept a few milliseconds takes a while to get going. Items
-    are taken from a shared queue, so a slow one never leaves a thread idle.
+    are taken from a shared queue, so a slow one never leaves a thread idle. Inside
+    :func:`fill_block` everything runs on the calling thread (:class:`_serial`).
     """
     items = list(items)
-    if len(items) <= 1:
+    if len(items) <= 1 or getattr(_local, "serial", False):
         for item in items:
             job(item)
         return
@@ -102,6 +103,19 @@ def _run(job, items):
             helper.exception()
     for helper in started:
         helper.result()
+
+
+class _serial:
+    """Run this thread's fills on this thread alone while in the ``with`` block: a block
+    of a Dask array is one task among many that Dask already spreads over its own
+    threads, and a pool shared by those threads only adds hand-offs and contention."""
+
+    def __enter__(self):
+        self.was = getattr(_local, "serial", False)
+        _local.serial = True
+
+    def __exit__(self, *exc):
+        _local.serial = self.was
 
 
 def _get_pool():
@@ -339,6 +353,11 @@ def fill_block(kind, shape, box, dtype, seed, offset, *, chunk=CHUNK, **params):
         >>> bool((part == whole[1:3, 1:3]).all())
         True
     """
+    with _serial():  # on the calling thread: the caller (Dask) runs blocks in parallel
+        return _fill_block(kind, shape, box, dtype, seed, offset, chunk, params)
+
+
+def _fill_block(kind, shape, box, dtype, seed, offset, chunk, params):
     dtype = np.dtype(dtype)
     block_shape = tuple(int(b) - int(a) for a, b in box)
     out = np.empty(block_shape, dtype)
