@@ -7,12 +7,14 @@ widened to whole pairs by their parity; runs far apart drawn one by one): small
 ``chunk`` values and chosen shapes reach every path on small arrays.
 """
 
+import ml_dtypes
 import numpy as np
 import pytest
 
 import tensorlite as tl
 from tensorlite._backends import _common
 from tensorlite._backends import _cpu_random as cpu
+from tensorlite.random import philox
 
 KINDS = [
     ("normal", {"mean": 1.5, "std": 0.25}),
@@ -91,10 +93,6 @@ def test_wide_arrays_through_tl_dask(fn, chunks):
 
 
 # ---- one reader per block, every dtype, the float32 rand path (issue 15) --------------------
-import ml_dtypes  # noqa: E402
-
-from tensorlite.random import philox  # noqa: E402
-
 FLOATS = [np.float16, ml_dtypes.bfloat16, np.float32, np.float64]
 
 # Column blocks that make the grouped Box–Muller path take each of its cases: even
