@@ -43,8 +43,9 @@ def _timed(fn):
 def run(quick=False, reps=3, fn="randn"):
     """Measure ``fn`` (``"randn"``, or ``"rand"``: float32 uniforms, against Dask's
     ``random(dtype="float32")``); returns ``(rows, graph)``: ``rows`` hold ``(name,
-    elements, walls, cpus, reference index, target)`` (``walls``/``cpus``: seconds per repetition; the reference
-    is the row this one is compared with, its throughput over ours for Dask's rows) and
+    elements, walls, cpus, reference index, target)`` (``walls``/``cpus``: seconds per
+    repetition; the reference is the row this one is compared with, its throughput over
+    ours for Dask's rows) and
     ``graph`` is ``(blocks, (build wall seconds, CPU seconds), bytes per task alone,
     bytes per task in the whole graph)``."""
     import dask
