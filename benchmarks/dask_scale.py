@@ -3,9 +3,10 @@
 - ``tl.dask.randn`` of 200M float32 elements (``--quick``: 2M), shape
   ``(2000, 100_000)``, summed on the threaded scheduler, row-chunked (20 blocks of
   whole rows) and column-chunked (20 column blocks of 2000 rows x 5000), against
-  eager ``tl.randn`` in 10M pieces (each summed; target: at least 0.8x its throughput) and against
-  ``dask.array.random.default_rng().standard_normal(..., dtype="float32")`` with
-  the same chunks (target: at least as fast).
+  eager ``tl.randn`` in 10M pieces (each summed; target: at least 0.8x its
+  throughput) and against ``dask.array.random.default_rng().standard_normal(...,
+  dtype="float32")`` with the same chunks (target: at least as fast). ``--fn rand``
+  measures float32 ``rand`` the same way, against Dask's ``random(dtype="float32")``.
 - Building the graph of 10^6 blocks (``--quick``: 10^4) without computing it:
   seconds, and the pickled bytes per task -- one task alone (what a scheduler
   ships to a worker) and the whole graph's pickle divided by its blocks (the
@@ -39,10 +40,12 @@ def _timed(fn):
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def run(quick=False, reps=3):
-    """Measure; returns ``(rows, graph)``: ``rows`` hold ``(name, elements, walls, cpus,
-    reference index, target)`` (``walls``/``cpus``: seconds per repetition; the reference
-    is the row this one is compared with, its throughput over ours for Dask's rows) and
+def run(quick=False, reps=3, fn="randn"):
+    """Measure ``fn`` (``"randn"``, or ``"rand"``: float32 uniforms, against Dask's
+    ``random(dtype="float32")``); returns ``(rows, graph)``: ``rows`` hold ``(name,
+    elements, walls, cpus, reference index, target)`` (``walls``/``cpus``: seconds per
+    repetition; the reference is the row this one is compared with, its throughput over
+    ours for Dask's rows) and
     ``graph`` is ``(blocks, (build wall seconds, CPU seconds), bytes per task alone,
     bytes per task in the whole graph)``."""
     import dask
@@ -57,30 +60,34 @@ def run(quick=False, reps=3):
     col_chunks = (rows_n, cols_n // BLOCKS)
     reps = 1 if quick else reps
 
+    eager_fn, dask_fn = getattr(tl, fn), getattr(tl.dask, fn)
+    dask_method = {"randn": "standard_normal", "rand": "random"}[fn]
+
     def eager():
         g = tl.Generator().manual_seed(0)
         for _ in range(n // piece):
-            tl.randn(piece, generator=g).numpy().sum(dtype=np.float64)
+            eager_fn(piece, generator=g).numpy().sum(dtype=np.float64)
 
     def ours(chunks):
-        return lambda: tl.dask.randn(rows_n, cols_n, chunks=chunks,
-                                     generator=tl.Generator().manual_seed(0)).sum().compute()
+        return lambda: dask_fn(rows_n, cols_n, chunks=chunks,
+                               generator=tl.Generator().manual_seed(0)).sum().compute()
 
     def theirs(chunks):
-        return lambda: da.random.default_rng(0).standard_normal(
+        return lambda: getattr(da.random.default_rng(0), dask_method)(
             (rows_n, cols_n), chunks=chunks, dtype="float32").sum().compute()
 
-    cases = [(f"eager tl.randn in pieces of {piece:,}, summed", eager, None, None)]
+    cases = [(f"eager tl.{fn} in pieces of {piece:,}, summed", eager, None, None)]
     for label, chunks in (("row", row_chunks), ("column", col_chunks)):
         mine = len(cases)
-        cases.append((f"tl.dask.randn {label}-chunked {chunks}", ours(chunks), 0, 0.8))
+        cases.append((f"tl.dask.{fn} {label}-chunked {chunks}", ours(chunks), 0, 0.8))
         cases.append((f"dask.array.random {label}-chunked {chunks}", theirs(chunks), mine, 1.0))
     walls, cpus = [[] for _ in cases], [[] for _ in cases]
     with dask.config.set(scheduler="threads"):
         # warm up (imports, thread pools) on small arrays
-        tl.randn(1000).numpy().sum()
-        tl.dask.randn(1000, chunks=100).sum().compute()
-        da.random.default_rng(0).standard_normal(1000, chunks=100, dtype="float32").sum().compute()
+        eager_fn(1000).numpy().sum()
+        dask_fn(1000, chunks=100).sum().compute()
+        getattr(da.random.default_rng(0), dask_method)(1000, chunks=100,
+                                                       dtype="float32").sum().compute()
         for _ in range(reps):
             for i, case in enumerate(cases):
                 wall, cpu = _timed(case[1])
@@ -116,7 +123,8 @@ def _ratio(rows, i):
 
 def text(rows, graph):
     n = rows[0][1]
-    out = ["", f"tensorlite.dask: {n / 1e6:.0f}M float32 randn reduced with .sum(), threaded "
+    fn = rows[0][0].split()[1].removeprefix("tl.")
+    out = ["", f"tensorlite.dask: {n / 1e6:.0f}M float32 {fn} reduced with .sum(), threaded "
                f"scheduler, {len(rows[0][2])} interleaved repetitions", ""]
     out.append(f"{'case':<52} {'best s':>7} {'Melem/s':>8} {'CPU s':>6}  {'ratio':>5} "
                f"{'(range)':>11} {'CPU':>5} {'target':>7}")
@@ -138,7 +146,19 @@ def text(rows, graph):
     return "\n".join(out)
 
 
-if __name__ == "__main__":
-    import sys
+def main(argv=None):
+    import argparse
 
-    print(text(*run(quick="--quick" in sys.argv)))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="2M elements, 10^4 graph blocks, "
+                        "one repetition (a smoke test, not a measurement)")
+    parser.add_argument("--reps", type=int, default=3, help="interleaved repetitions (3)")
+    parser.add_argument("--fn", choices=("randn", "rand"), default="randn",
+                        help="randn (default; Dask's standard_normal) or rand (float32 "
+                             "uniforms; Dask's random)")
+    args = parser.parse_args(argv)
+    print(text(*run(quick=args.quick, reps=args.reps, fn=args.fn)))
+
+
+if __name__ == "__main__":
+    main()

@@ -15,8 +15,8 @@ Three functions give words:
 - :func:`philox4x32_10` / :func:`reference_words` — readable pure NumPy,
   the definition the tests trust;
 - :func:`words` — the same words at C speed from randomgen's ``Philox``;
-- :func:`run_words` — many equal-length runs of words at once (the rows of a
-  column block of a larger array), at C speed.
+- :func:`run_words` / :class:`RunReader` — many equal-length runs of words at once
+  (the rows of a column block of a larger array), at C speed.
 
 Turning words into values is :mod:`tensorlite.random.distributions`' job.
 """
@@ -27,7 +27,7 @@ import threading
 import numpy as np
 from randomgen import Philox
 
-__all__ = ["philox4x32_10", "reference_words", "words", "run_words"]
+__all__ = ["philox4x32_10", "reference_words", "words", "run_words", "RunReader"]
 
 # Random123's constants: round multipliers and the Weyl key increments
 # (the golden ratio and sqrt(3) - 1, scaled to 32 bits).
@@ -239,64 +239,119 @@ def run_words(seed, starts, count):
     ``starts`` are ascending word indices (a NumPy integer array or a list; runs
     may overlap); the result is a ``uint32`` array of shape
     ``(len(starts), count)`` equal to ``[words(seed, s, count) for s in starts]``.
-    One randomgen generator walks the runs in order: it draws straight through
-    gaps shorter than about a thousand words (keeping only the runs) and jumps
-    over longer ones with ``advance``, so a narrow column block of a wide array
-    costs a few microseconds per row on top of its own words.
+    One :class:`RunReader` walks the runs in order.
 
     Example:
         >>> w = run_words(7, [3, 20, 41], 5)
         >>> bool((w[2] == reference_words(7, 41, 5)).all())
         True
     """
-    seed, count = int(seed), int(count)
     starts = np.asarray(starts, dtype=np.int64).reshape(-1)
-    runs = starts.shape[0]
-    out = np.empty((runs, count), np.uint32)
-    if runs == 0 or count == 0:
+    if starts.shape[0] == 0 or int(count) == 0:
+        return np.empty((starts.shape[0], int(count)), np.uint32)
+    return RunReader(seed, int(starts[0])).read(starts, count)
+
+
+class RunReader:
+    """Runs of words at ascending positions, read in turn by one randomgen generator:
+    the rows of a column block of a larger array, group after group.
+
+    It draws straight through gaps shorter than about a thousand words (keeping
+    only the runs) and jumps over longer ones with ``advance`` (a few microseconds,
+    the cost of ~1000 words), so a narrow column block of a wide array costs a few
+    microseconds per row on top of its own words. Reads go forward: one that starts
+    before the previous one stopped (overlapping runs) costs a new bit generator.
+
+    Example:
+        >>> reader = RunReader(7, 3)
+        >>> a = reader.read([3, 20], 5)
+        >>> b = reader.read([41], 5)
+        >>> bool((b[0] == reference_words(7, 41, 5)).all())
+        True
+    """
+
+    def __init__(self, seed, first):
+        seed, first = int(seed), int(first)
+        _check(seed, first, 0)
+        self.seed = seed
+        self._restart(first)
+
+    def _restart(self, start):
+        """A new bit generator at the block of word ``start``."""
+        self.bit_gen = Philox(number=4, width=32, key=self.seed,
+                              counter=(start // 4 - 1) % 2**128)
+        self.generator = np.random.Generator(self.bit_gen)
+        self.position = start - start % 4  # the next word bit_gen yields
+
+    def _seek(self, start):
+        """Make ``start`` the next word ``bit_gen`` yields."""
+        if start < self.position:  # runs overlapping the previous read's (rare): restart
+            self._restart(start)
+        gap = start - self.position
+        if gap > _SKIP_WORDS:
+            self.bit_gen.advance(gap)  # counts words (random_raw draws), buffer included
+        elif gap > 0:
+            _draw(self.bit_gen, self.generator, gap)  # discarded
+        self.position = start
+
+    def read(self, starts, count, out=None):
+        """Words ``W(s) … W(s + count - 1)`` for each ``s`` in ``starts`` (ascending),
+        as a ``(len(starts), count)`` ``uint32`` array (``out`` if given: C-contiguous)."""
+        count = int(count)
+        starts = np.asarray(starts, dtype=np.int64).reshape(-1)
+        runs = starts.shape[0]
+        out = np.empty((runs, count), np.uint32) if out is None else out
+        if runs == 0 or count == 0:
+            return out
+        first, last = int(starts[0]), int(starts[-1])
+        _check(self.seed, first, last - first + count)
+        if runs > 1 and not bool((np.diff(starts) >= 0).all()):
+            raise ValueError("run_words: starts must be ascending")
+        # Runs r..j-1 share one draw when every gap between them is short and the
+        # whole stretch is bounded; the group boundaries come from one vectorized pass.
+        gaps = starts[1:] - starts[:-1] - count
+        cut = np.flatnonzero(gaps > _SKIP_WORDS) + 1
+        bounds = [0] + cut.tolist() + [runs]
+        starts_list = starts.tolist()
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            while a < b:
+                lo = starts_list[a]
+                self._seek(lo)
+                if b - a == 1:  # a lone run (a gap on either side): draw it alone
+                    # random_raw's uint64 words, cast as they are stored: integers()'s call
+                    # cost (~15 us) would dominate a narrow column block's rows
+                    out[a] = self.bit_gen.random_raw(count)
+                    self.position, a = lo + count, a + 1
+                    continue
+                # as many runs as fit in one bounded draw (at least one)
+                j = a + max(1, bisect.bisect_right(
+                    starts_list, lo + max(_SPAN_WORDS, count) - count, a, b) - a)
+                hi = starts_list[j - 1] + count
+                span = _draw(self.bit_gen, self.generator, hi - lo)
+                rel = starts[a:j] - lo
+                step = int(rel[1]) if j - a > 1 else count
+                if bool((rel == step * np.arange(j - a)).all()):
+                    # equally spaced rows: a strided view of the span, no index array
+                    out[a:j] = np.lib.stride_tricks.as_strided(
+                        span, (j - a, count), (step * span.itemsize, span.itemsize))
+                else:
+                    out[a:j] = span[rel[:, None] + np.arange(count)]
+                self.position, a = hi, j
         return out
-    _check(seed, int(starts[0]), int(starts[-1]) - int(starts[0]) + count)
-    _check(seed, int(starts[-1]), count)
-    if runs > 1 and not bool((np.diff(starts) >= 0).all()):
-        raise ValueError("run_words: starts must be ascending")
-    # Runs r..j-1 share one draw when every gap between them is short and the
-    # whole stretch is bounded; the group boundaries come from one vectorized pass.
-    gaps = starts[1:] - starts[:-1] - count
-    cut = np.flatnonzero(gaps > _SKIP_WORDS) + 1
-    bounds = [0] + cut.tolist() + [runs]
-    first = int(starts[0])
-    bit_gen = Philox(number=4, width=32, key=seed, counter=(first // 4 - 1) % 2**128)
-    generator = np.random.Generator(bit_gen)
-    position = first - first % 4  # the next word bit_gen yields, after discarding below
-    starts_list = starts.tolist()
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        while a < b:
-            lo = starts_list[a]
-            if lo - position > _SKIP_WORDS:
-                bit_gen.advance(lo - position)
-            elif lo > position:
-                _draw(bit_gen, generator, lo - position)  # discarded
-            if b - a == 1:  # a lone run (a gap on either side): draw it alone
-                # random_raw's uint64 words, cast as they are stored: integers()'s call
-                # cost (~15 us) would dominate a narrow column block's rows
-                out[a] = bit_gen.random_raw(count)
-                position, a = lo + count, a + 1
-                continue
-            # as many runs as fit in one bounded draw (at least one)
-            j = a + max(1, bisect.bisect_right(starts_list, lo + max(_SPAN_WORDS, count) - count,
-                                               a, b) - a)
-            hi = starts_list[j - 1] + count
-            span = _draw(bit_gen, generator, hi - lo)
-            rel = starts[a:j] - lo
-            step = int(rel[1]) if j - a > 1 else count
-            if bool((rel == step * np.arange(j - a)).all()):
-                # equally spaced rows: a strided view of the span, no index array
-                out[a:j] = np.lib.stride_tricks.as_strided(
-                    span, (j - a, count), (step * span.itemsize, span.itemsize))
-            else:
-                out[a:j] = span[rel[:, None] + np.arange(count)]
-            position, a = hi, j
-    return out
+
+    def read_unit_float32(self, starts, out):
+        """The float32 uniforms ``(W >> 8) * 2**-24`` of DESIGN §4.3 of the runs of words
+        at ``starts`` (ascending), written into the rows of ``out``
+        (``(len(starts), length)`` float32, C-contiguous) with no word array between:
+        NumPy's ``Generator.random(dtype=float32)`` computes exactly this from each
+        word."""
+        length = out.shape[1]
+        for r, start in enumerate(np.asarray(starts, dtype=np.int64).tolist()):
+            _check(self.seed, start, length)
+            self._seek(start)
+            self.generator.random(dtype=np.float32, out=out[r])
+            self.position = start + length
+        return out
 
 
 def _draw(bit_gen, generator, count):
