@@ -248,6 +248,13 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
     rows, categories = probs2d.shape
     if rows == 0:
         return _common.Weights(probs2d)
+    if replacement and probs2d.size <= _quantized.SMALL:
+        # The small path (64 rows x 1000 weights: a thread and the chunk bookkeeping
+        # cost more than the work): two reductions and the full prefix sums, here.
+        row_max = probs2d.max(axis=1, keepdims=True)  # nan propagates quietly
+        problem = _common.weight_problem(np, probs2d.min(), row_max)
+        index = None if problem else _quantized.small_index(np, probs2d, row_max)
+        return _common.Weights(probs2d, problem, index)
     # One task per thread (and at least chunk weights): index()'s row blocks bound the
     # scratch whatever the task size, and every task costs small, GIL-bound NumPy calls.
     step = max(1, chunk // categories, -(-rows // _THREADS))
@@ -308,8 +315,7 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
         r0, r1, j0, j1 = task
         if replacement:
             first, count = 2 * (r0 * num_samples + j0), 2 * (r1 - r0) * (j1 - j0)
-            shift, ends = weights.index
-            index = shift[r0:r1], ends[r0:r1]
+            index = tuple(a[r0:r1] for a in weights.index)
         else:
             first, count = 2 * r0 * categories, 2 * (r1 - r0) * categories
             index = None
