@@ -291,6 +291,10 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     probs2d = weights.probs
     rows, categories = probs2d.shape
     out2d = flat.reshape(rows, num_samples)
+    if replacement and len(weights.index) == 3:  # few weights (small_index): one draw, here
+        w = philox.words(seed, offset, 2 * rows * num_samples)
+        dist.multinomial(np, w, probs2d, num_samples, True, out=out2d, index=weights.index)
+        return
     if replacement:
         # Rows were indexed already: a task costs about its samples, ~100 ns each, and
         # needs 400-600 bytes of scratch per sample that its thread keeps. A task is a

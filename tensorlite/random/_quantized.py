@@ -284,10 +284,10 @@ def first_above_small(xp, sums, ends, target):
     """
     rows, width = sums.shape
     block = xp.argmin(ends[:, None, :] <= target[:, :, None], axis=2)
+    flat = block + (xp.arange(rows) * (width // FAN))[:, None]  # its index in the 16-sum rows
+    found = sums.reshape(-1, FAN).take(flat.reshape(-1), axis=0, mode="clip")
+    inside = xp.argmin(found <= target.reshape(-1, 1), axis=1)
     block *= FAN
-    start = block + (xp.arange(rows) * width)[:, None]  # flat index of each block's first sum
-    lanes = start.reshape(-1, 1) + xp.arange(FAN)
-    inside = xp.argmin(sums.reshape(-1).take(lanes) <= target.reshape(-1, 1), axis=1)
     block += inside.reshape(block.shape)
     return block
 
