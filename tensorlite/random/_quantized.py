@@ -12,6 +12,11 @@ all the rest, so the CPU never forms one:
    views of ``ends``, free to build) to the block holding the target, then quantizes
    that block's 16 weights again and finishes inside it.
 
+A call with at most :data:`SMALL` weights (64 rows x 1000, say) takes another path
+(:func:`small_index`, :func:`first_above_small`): its weights fit in L2, so the full
+prefix sums cost about what the block sums do, and the search reads them directly;
+the blocked path's dozens of small NumPy calls were most of such a call's time.
+
 Everything is exact integer arithmetic, so the answer is the one DESIGN defines —
 the CUDA kernel's binary search over :func:`prefix_sums` finds the same category.
 """
