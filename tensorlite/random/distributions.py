@@ -629,16 +629,16 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None, index=No
         index = _quantized.index(xp, p) if index is None else index
         x = _pairs(xp, words[: 2 * rows * num_samples])
         # Each sample's row total (index[1][:, -1]) repeated beside it: _mulhi64's dozen
-        # operations then run on flat arrays, ~3x faster than broadcasting (rows, 1)
-        # against (rows, n) when n is small (profiled: 64 rows, 5 samples).
+        # operations then run on flat arrays, not (rows, 1) broadcast against (rows, n)
+        # in short inner loops (profiled on 64 rows x 5 samples: ~17 µs against 20-30).
         target = _mulhi64(xp, x, xp.repeat(index[1][:, -1], num_samples))
         target = target.reshape(rows, num_samples)
         return _quantized.search(xp, p, index, target, out=out, workspace=workspace)
     # u = ((x >> 11) + 1) * 2**-53 with x = hi << 32 | lo is hi * 2**-32 + ((lo >> 11) + 1)
     # * 2**-53, both terms and their sum exact in float64. Speed: from the two words
-    # directly, no uint64 pairs (a uint64 -> float64 conversion has no AVX2 instruction;
-    # uint32 has): ~25% less time to u on 64 rows x 4096 (measured; the log, the draw
-    # and the partition dominate).
+    # directly, no uint64 pairs and no uint64 -> float64 conversion (no AVX2 instruction
+    # does it): u for 64 rows x 4096 in 0.6-0.7 ms against 0.8-1.0 ms (measured; the
+    # draw, the log and the partition dominate, ~5, 2 and 2 ms).
     w = words[: 2 * rows * categories].reshape(rows, categories, 2)
     key = xp.multiply(w[..., 0], 2.0**-32, dtype=xp.float64)
     low = w[..., 1] >> xp.uint32(11)
