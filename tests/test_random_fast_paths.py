@@ -85,7 +85,9 @@ CASES = [  # (probs shape, num_samples): the small path, the tree search, 1-D, e
     ((3, 17), 40),
     ((5, 16), 1),
     ((2, 4096), 3),
-    ((1, 300), 300),  # samples x blocks above first_above's direct comparison: the tree
+    ((1, 300), 300),
+    ((1, 300), 5000),  # few weights, but samples x blocks above the direct comparison: the
+    # tree search over small_index's block ends, in tasks of at most chunk / 16 samples
     ((7,), 4),  # 1-D probabilities
     ((4, 1), 3),  # a single category
     ((2, 40_000), 2),  # above SMALL weights: the threaded index and tree search

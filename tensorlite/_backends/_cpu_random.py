@@ -291,18 +291,19 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     probs2d = weights.probs
     rows, categories = probs2d.shape
     out2d = flat.reshape(rows, num_samples)
-    if replacement and len(weights.index) == 3:  # few weights (small_index): one draw, here
+    # Rows were indexed already: a task costs about its samples, ~100 ns each, and
+    # needs 400-600 bytes of scratch per sample that its thread keeps. A task is a
+    # thread's share of the rows, but at most chunk / 16 samples (6-10 MiB) and at
+    # least half that (a smaller share is not worth waking a second thread for).
+    # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
+    # one long row, can be drawn alone.
+    per_task = max(2, chunk // 16)
+    if replacement and len(weights.index) == 3 and rows * num_samples <= per_task // 2:
+        # few weights (small_index) and samples: one task, drawn here without planning
         w = philox.words(seed, offset, 2 * rows * num_samples)
         dist.multinomial(np, w, probs2d, num_samples, True, out=out2d, index=weights.index)
         return
     if replacement:
-        # Rows were indexed already: a task costs about its samples, ~100 ns each, and
-        # needs 400-600 bytes of scratch per sample that its thread keeps. A task is a
-        # thread's share of the rows, but at most chunk / 16 samples (6-10 MiB) and at
-        # least half that (a smaller share is not worth waking a second thread for).
-        # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
-        # one long row, can be drawn alone.
-        per_task = max(2, chunk // 16)
         if num_samples >= per_task:
             tasks = [(r, r + 1, j, min(j + per_task, num_samples))
                      for r in range(rows) for j in range(0, num_samples, per_task)]
