@@ -267,6 +267,13 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
     rows, categories = probs2d.shape
     if rows == 0:
         return _common.Weights(probs2d)
+    if replacement and probs2d.size <= _quantized.SMALL:
+        # The small path (64 rows x 1000 weights: a thread and the chunk bookkeeping
+        # cost more than the work): two reductions and the full prefix sums, here.
+        row_max = probs2d.max(axis=1, keepdims=True)  # nan propagates quietly
+        problem = _common.weight_problem(np, probs2d.min(), row_max)
+        index = None if problem else _quantized.small_index(np, probs2d, row_max)
+        return _common.Weights(probs2d, problem, index)
     # One task per thread (and at least chunk weights): index()'s row blocks bound the
     # scratch whatever the task size, and every task costs small, GIL-bound NumPy calls.
     step = max(1, chunk // categories, -(-rows // _THREADS))
@@ -303,14 +310,19 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     probs2d = weights.probs
     rows, categories = probs2d.shape
     out2d = flat.reshape(rows, num_samples)
+    # Rows were indexed already: a task costs about its samples, ~100 ns each, and
+    # needs 400-600 bytes of scratch per sample that its thread keeps. A task is a
+    # thread's share of the rows, but at most chunk / 16 samples (6-10 MiB) and at
+    # least half that (a smaller share is not worth waking a second thread for).
+    # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
+    # one long row, can be drawn alone.
+    per_task = max(2, chunk // 16)
+    if replacement and len(weights.index) == 3 and rows * num_samples <= per_task // 2:
+        # few weights (small_index) and samples: one task, drawn here without planning
+        w = philox.words(seed, offset, 2 * rows * num_samples)
+        dist.multinomial(np, w, probs2d, num_samples, True, out=out2d, index=weights.index)
+        return
     if replacement:
-        # Rows were indexed already: a task costs about its samples, ~100 ns each, and
-        # needs 400-600 bytes of scratch per sample that its thread keeps. A task is a
-        # thread's share of the rows, but at most chunk / 16 samples (6-10 MiB) and at
-        # least half that (a smaller share is not worth waking a second thread for).
-        # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
-        # one long row, can be drawn alone.
-        per_task = max(2, chunk // 16)
         if num_samples >= per_task:
             tasks = [(r, r + 1, j, min(j + per_task, num_samples))
                      for r in range(rows) for j in range(0, num_samples, per_task)]
@@ -327,8 +339,7 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
         r0, r1, j0, j1 = task
         if replacement:
             first, count = 2 * (r0 * num_samples + j0), 2 * (r1 - r0) * (j1 - j0)
-            shift, ends = weights.index
-            index = shift[r0:r1], ends[r0:r1]
+            index = tuple(a[r0:r1] for a in weights.index)
         else:
             first, count = 2 * r0 * categories, 2 * (r1 - r0) * categories
             index = None

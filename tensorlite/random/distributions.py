@@ -536,8 +536,11 @@ def randperm(xp, words, n, dtype=np.int64, out=None, scratch=None, chunk=2**16):
             part = keys[a:a + chunk]
             lows[a:a + chunk] = part & mask
             part &= high_bits  # clear the low bits: one pass (not >> then <<)
-            part |= xp.arange(a, a + part.shape[0], dtype=xp.uint64)
-        keys.sort()  # in place
+            # Set the index bits and flip the top bit in one pass: with the top bit
+            # flipped, int64 order is the keys' uint64 order, and NumPy sorts int64
+            # faster (measured on 1M keys, 2 cores: 22-35 ms against 28-42 ms).
+            part ^= xp.arange(_TOP + a, _TOP + a + part.shape[0], dtype=xp.uint64)
+        keys.view(xp.int64).sort()  # in place
         _order_ties(xp, keys, lows, shift, mask, chunk)
         keys &= mask
         order = keys.view(xp.int64)
@@ -546,6 +549,9 @@ def randperm(xp, words, n, dtype=np.int64, out=None, scratch=None, chunk=2**16):
     if out is not order:
         out[...] = order
     return out
+
+
+_TOP = 2**63
 
 
 def _order_ties(xp, packed, lows, shift, mask, chunk):
@@ -597,8 +603,9 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None, index=No
     and the row's result is the ``num_samples`` smallest keys in ascending
     order, ties by index (zero-weight categories come last, in index order).
 
-    ``index``: with replacement, ``_quantized.index(xp, probs2d)`` if the caller
-    has computed it already (the CPU does, while checking the weights);
+    ``index``: with replacement, ``_quantized.index(xp, probs2d)`` (or, for few
+    weights, ``_quantized.small_index``) if the caller has computed it already (the
+    CPU does, while checking the weights);
     ``workspace``: a ``_quantized.Workspace`` for the search's scratch.
 
     Example:
@@ -619,15 +626,24 @@ def multinomial(xp, words, probs2d, num_samples, replacement, out=None, index=No
     if rows == 0 or num_samples == 0:
         return out
     if replacement:
-        shift, ends = _quantized.index(xp, p) if index is None else index
-        x = _pairs(xp, words[: 2 * rows * num_samples]).reshape(rows, num_samples)
-        target = _mulhi64(xp, x, ends[:, -1:])
-        _quantized.first_above(xp, p, shift, ends, target, out=out, workspace=workspace)
-        return out
-    x = _pairs(xp, words[: 2 * rows * categories]).reshape(rows, categories)
-    x >>= xp.uint64(11)
-    x += xp.uint64(1)
-    key = xp.multiply(x, 2.0**-53, dtype=xp.float64)
+        index = _quantized.index(xp, p) if index is None else index
+        x = _pairs(xp, words[: 2 * rows * num_samples])
+        # Each sample's row total (index[1][:, -1]) repeated beside it: _mulhi64's dozen
+        # operations then run on flat arrays, not (rows, 1) broadcast against (rows, n)
+        # in short inner loops (profiled on 64 rows x 5 samples: ~17 µs against 20-30).
+        target = _mulhi64(xp, x, xp.repeat(index[1][:, -1], num_samples))
+        target = target.reshape(rows, num_samples)
+        return _quantized.search(xp, p, index, target, out=out, workspace=workspace)
+    # u = ((x >> 11) + 1) * 2**-53 with x = hi << 32 | lo is hi * 2**-32 + ((lo >> 11) + 1)
+    # * 2**-53, both terms and their sum exact in float64. Speed: from the two words
+    # directly, no uint64 pairs and no uint64 -> float64 conversion (no AVX2 instruction
+    # does it): u for 64 rows x 4096 in 0.6-0.7 ms against 0.8-1.0 ms (measured; the
+    # draw, the log and the partition dominate, ~5, 2 and 2 ms).
+    w = words[: 2 * rows * categories].reshape(rows, categories, 2)
+    key = xp.multiply(w[..., 0], 2.0**-32, dtype=xp.float64)
+    low = w[..., 1] >> xp.uint32(11)
+    low += xp.uint32(1)
+    key += low * 2.0**-53
     xp.log(key, out=key)
     # ln(u) / -p == -ln(u) / p bit for bit. Where p == 0 the quotient is inf or (u = 1)
     # nan: those keys are set to +inf, after a check that costs a reduction, not a pass

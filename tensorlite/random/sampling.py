@@ -346,7 +346,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
                            f"categories={categories})")
     if categories == 0:
         raise RuntimeError(f"{fn}(): number of categories cannot be zero")
-    rows2d = input.reshape(-1, categories)
+    rows2d = input if input.ndim == 2 else input.reshape(-1, categories)  # speed: no view
     if isinstance(out, Tensor) and out.dtype is not _dtype.int64:
         raise RuntimeError(f"multinomial expects Long tensor out, got: "
                            f"{check.SCALAR_NAMES[out.dtype.name]}")
