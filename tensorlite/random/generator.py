@@ -28,6 +28,7 @@ import threading
 import numpy as np
 
 from .. import _device, _validation
+from . import philox as _philox
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed, so unseeded runs are repeatable
 _U64 = 2**64
@@ -132,6 +133,17 @@ class Generator:
             start = self._offset
             self._offset = (start + 4 * -(-words // 4)) % _U64
             return self._seed, start
+
+    def _buffered(self, words):
+        """Take ``words`` words (at most ``philox.SMALL_WORDS``), as :meth:`_reserve`;
+        returns ``(buffer, i)`` with the words at ``buffer.words[i:i + words]`` (from
+        this thread's run of words drawn ahead, :func:`~tensorlite.random.philox.buffered`).
+        """
+        with self._lock:  # _reserve inlined: a small call's time is its calls (issue 17)
+            start = self._offset
+            self._offset = (start + 4 * -(-words // 4)) % _U64
+            seed = self._seed
+        return _philox.buffered(seed, start, words)
 
 
 _defaults = {}

@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .. import _backends, _device, _dtype, _recipe, _validation as check
+from .._backends import _cpu_random
 from .._creation import _sizes_and_layout, _target as _creation_target
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
@@ -159,6 +160,24 @@ def _finish(data, dev, dtype, requires_grad, out):
 
 _real = check.real
 
+# The direct path (issue 17): a CPU call of at most this many values, with no out=,
+# reserves its words and gets its values from _cpu_random.small -- a slice of values
+# this thread made ahead for float32 rand/randn -- skipping _draw's general steps
+# (profiled on rand(3, 4): ~45 Python calls and a dozen NumPy calls before). The
+# checks before it are the general path's; the values are fill()'s, bit for bit.
+# Two words per value at most (float64, wide randint ranges) stay within SMALL_WORDS.
+SMALL = _cpu_random.SMALL_WORDS // 2
+_CPU = _device.CPU
+
+
+def _direct(shape, dev, out):
+    """The value count when a call takes the direct path, else ``None``."""
+    if out is None and dev is _CPU:
+        n = math.prod(shape)
+        if n <= SMALL and len(shape) <= check.MAX_DIMS:
+            return n
+    return None
+
 
 # ---- constructors ------------------------------------------------------------------------
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -176,6 +195,10 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     shape = _shape(size, kw, layout, "rand")
     d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
     dev = _target(device, "rand")
+    n = None if d.is_complex else _direct(shape, dev, out)
+    if n is not None:
+        data = _cpu_random.small("uniform", _generator(generator, dev, "rand"), n, d._np)
+        return _wrap(data.reshape(shape), dev, d, requires_grad)
     return _sample("uniform", shape, d, dev, generator, "rand", requires_grad, out,
                    low=0.0, high=1.0)
 
@@ -192,6 +215,10 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     shape = _shape(size, kw, layout, "randn")
     d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
     dev = _target(device, "randn")
+    n = None if d.is_complex else _direct(shape, dev, out)
+    if n is not None:
+        data = _cpu_random.small("normal", _generator(generator, dev, "randn"), n, d._np)
+        return _wrap(data.reshape(shape), dev, d, requires_grad)
     return _sample("normal", shape, d, dev, generator, "randn", requires_grad, out,
                    mean=0.0, std=1.0)
 
@@ -220,6 +247,11 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             and -2**63 <= low < high <= 2**63):  # else the general checks (speed)
         low, high = check.random_range(low, high, d, "randint")
     dev = _target(device, "randint")
+    n = None if requires_grad else _direct(shape, dev, out)  # requires_grad: its error
+    if n is not None:
+        data = _cpu_random.small("randint", _generator(generator, dev, "randint"), n, d._np,
+                                 low, high)
+        return _wrap(data.reshape(shape), dev, d)
     return _sample("randint", shape, d, dev, generator, "randint", requires_grad, out,
                    low=low, high=high)
 
@@ -286,9 +318,14 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
         _check_probabilities(input, "bernoulli")
         probs = input.contiguous()._data
     dtype = input.dtype
+    shape = tuple(input.shape)
+    n = None if p is not None else _direct(shape, input.device, out)
+    if n is not None:
+        data = _cpu_random.small("bernoulli", _generator(generator, _CPU, "bernoulli"), n,
+                                 dtype._np, p=probs.reshape(-1))
+        return _wrap(data.reshape(shape), _CPU, dtype)
     _check_result(dtype, False, out, "bernoulli", exact=False)  # out= takes any dtype: cast
-    data = _draw("bernoulli", tuple(input.shape), dtype, input.device, generator, "bernoulli",
-                 p=probs)
+    data = _draw("bernoulli", shape, dtype, input.device, generator, "bernoulli", p=probs)
     return _finish(data, input.device, dtype, False, out)
 
 
