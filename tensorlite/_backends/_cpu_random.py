@@ -220,22 +220,18 @@ def small(kind, generator, n, dtype, low=0, high=1, p=None):
         >>> g.offset
         4
     """
+    if p is not None:  # bernoulli: its words, transformed
+        out = np.empty(n, dtype)  # allocated before the words are reserved
+        buf, i = generator._buffered(n)
+        _transform(kind, buf.words[i:i + n].copy(), out, None, p)
+        return out
     if kind == "randint":
         per = 1 if dist.one_word_randint(high - low) else 2
-        key = (dtype, low, high)
-    elif kind == "bernoulli":
-        per, key = 1, None
-        out = np.empty(n, dtype)  # allocated before the words are reserved
+        key, count = (dtype, low, high), per * n
     else:
         per = 2 if dtype is _F64 else 1
-        key = (kind, dtype)
-    count = per * (n + n % 2) if kind == "normal" else per * n
-    buf, i = generator._buffered(count)
-    if key is None or i % 4:
-        if key is not None:  # (only a start off the block grid: never from a generator)
-            out = np.empty(n, dtype)
-        _transform(kind, buf.words[i:i + count].copy(), out, {"low": low, "high": high}, p)
-        return out
+        key, count = (kind, dtype), per * (n + (n & 1) if kind == "normal" else n)
+    buf, i = generator._buffered(count)  # i is a multiple of 4, as the generator's offset
     values = buf.values.get(key)
     if values is None:
         if len(buf.values) >= _VALUES_PER_RUN:

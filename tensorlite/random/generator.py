@@ -32,6 +32,7 @@ from . import philox as _philox
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed, so unseeded runs are repeatable
 _U64 = 2**64
+_BLOCKS = _U64 - 4  # a mask: down to a multiple of 4, modulo 2**64
 
 
 _check_seed = _validation.seed
@@ -141,7 +142,7 @@ class Generator:
         """
         with self._lock:  # _reserve inlined: a small call's time is its calls (issue 17)
             start = self._offset
-            self._offset = (start + 4 * -(-words // 4)) % _U64
+            self._offset = (start + words + 3) & _BLOCKS  # 4 * ceil(words / 4), mod 2**64
             seed = self._seed
         return _philox.buffered(seed, start, words)
 

@@ -266,7 +266,8 @@ def buffered(seed, start, count):
     ``seed`` when it covers the words, else a new one drawn from ``start``: twice as
     long as the one it replaces when the draws move forward (the common case), up to
     ``BUFFER_WORDS``; short for a seed seen first. ``count`` is at most
-    ``SMALL_WORDS``; ``seed`` and ``start`` are valid (a generator's state).
+    ``SMALL_WORDS``; ``seed`` and ``start`` are a generator's state (valid, and
+    ``start`` a multiple of 4: then so is every run's start, and ``i``).
 
     Example:
         >>> buf, i = buffered(7, 8, 5)

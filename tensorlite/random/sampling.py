@@ -170,13 +170,17 @@ SMALL = _cpu_random.SMALL_WORDS // 2
 _CPU = _device.CPU
 
 
-def _direct(shape, dev, out):
-    """The value count when a call takes the direct path, else ``None``."""
-    if out is None and dev is _CPU:
-        n = math.prod(shape)
-        if n <= SMALL and len(shape) <= check.MAX_DIMS:
-            return n
-    return None
+def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=1, p=None):
+    """The result of a call on the direct path (its checks made), or ``None`` when the
+    call is not one for it. ``low``/``high``: randint's range; ``p``: bernoulli's."""
+    if out is not None or dev is not _CPU:
+        return None
+    n = math.prod(shape)
+    if n > SMALL or len(shape) > check.MAX_DIMS:
+        return None
+    gen = default_generator if generator is None else _generator(generator, dev, fn)
+    data = _cpu_random.small(kind, gen, n, d._np, low, high, p)
+    return _wrap(data.reshape(shape), dev, d, requires_grad)
 
 
 # ---- constructors ------------------------------------------------------------------------
@@ -195,10 +199,10 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     shape = _shape(size, kw, layout, "rand")
     d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
     dev = _target(device, "rand")
-    n = None if d.is_complex else _direct(shape, dev, out)
-    if n is not None:
-        data = _cpu_random.small("uniform", _generator(generator, dev, "rand"), n, d._np)
-        return _wrap(data.reshape(shape), dev, d, requires_grad)
+    if not d.is_complex:
+        result = _direct("uniform", shape, d, dev, generator, out, requires_grad, "rand")
+        if result is not None:
+            return result
     return _sample("uniform", shape, d, dev, generator, "rand", requires_grad, out,
                    low=0.0, high=1.0)
 
@@ -215,10 +219,10 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     shape = _shape(size, kw, layout, "randn")
     d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
     dev = _target(device, "randn")
-    n = None if d.is_complex else _direct(shape, dev, out)
-    if n is not None:
-        data = _cpu_random.small("normal", _generator(generator, dev, "randn"), n, d._np)
-        return _wrap(data.reshape(shape), dev, d, requires_grad)
+    if not d.is_complex:
+        result = _direct("normal", shape, d, dev, generator, out, requires_grad, "randn")
+        if result is not None:
+            return result
     return _sample("normal", shape, d, dev, generator, "randn", requires_grad, out,
                    mean=0.0, std=1.0)
 
@@ -247,11 +251,10 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             and -2**63 <= low < high <= 2**63):  # else the general checks (speed)
         low, high = check.random_range(low, high, d, "randint")
     dev = _target(device, "randint")
-    n = None if requires_grad else _direct(shape, dev, out)  # requires_grad: its error
-    if n is not None:
-        data = _cpu_random.small("randint", _generator(generator, dev, "randint"), n, d._np,
-                                 low, high)
-        return _wrap(data.reshape(shape), dev, d)
+    if not requires_grad:  # else the general path's error
+        result = _direct("randint", shape, d, dev, generator, out, False, "randint", low, high)
+        if result is not None:
+            return result
     return _sample("randint", shape, d, dev, generator, "randint", requires_grad, out,
                    low=low, high=high)
 
@@ -319,11 +322,11 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
         probs = input.contiguous()._data
     dtype = input.dtype
     shape = tuple(input.shape)
-    n = None if p is not None else _direct(shape, input.device, out)
-    if n is not None:
-        data = _cpu_random.small("bernoulli", _generator(generator, _CPU, "bernoulli"), n,
-                                 dtype._np, p=probs.reshape(-1))
-        return _wrap(data.reshape(shape), _CPU, dtype)
+    if p is None and input.device is _CPU:
+        result = _direct("bernoulli", shape, dtype, _CPU, generator, out, False, "bernoulli",
+                         p=probs.reshape(-1))
+        if result is not None:
+            return result
     _check_result(dtype, False, out, "bernoulli", exact=False)  # out= takes any dtype: cast
     data = _draw("bernoulli", shape, dtype, input.device, generator, "bernoulli", p=probs)
     return _finish(data, input.device, dtype, False, out)
