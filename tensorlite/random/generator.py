@@ -140,10 +140,13 @@ class Generator:
         returns ``(buffer, i)`` with the words at ``buffer.words[i:i + words]`` (from
         this thread's run of words drawn ahead, :func:`~tensorlite.random.philox.buffered`).
         """
-        with self._lock:  # _reserve inlined: a small call's time is its calls (issue 17)
-            start = self._offset
-            self._offset = (start + words + 3) & _BLOCKS  # 4 * ceil(words / 4), mod 2**64
-            seed = self._seed
+        # _reserve inlined, and acquire/release rather than `with` (nothing between them
+        # can raise): a small call's time is its Python steps (issue 17, profiled)
+        self._lock.acquire()
+        start = self._offset
+        self._offset = (start + words + 3) & _BLOCKS  # 4 * ceil(words / 4), mod 2**64
+        seed = self._seed
+        self._lock.release()
         return _philox.buffered(seed, start, words)
 
 

@@ -179,8 +179,8 @@ def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=
     if n > SMALL or len(shape) > check.MAX_DIMS:
         return None
     gen = default_generator if generator is None else _generator(generator, dev, fn)
-    data = _cpu_random.small(kind, gen, n, d._np, low, high, p)
-    return _wrap(data.reshape(shape), dev, d, requires_grad)
+    data = _cpu_random.small(kind, gen, n, d._np, low, high, p)  # 1-D
+    return _wrap(data if len(shape) == 1 else data.reshape(shape), dev, d, requires_grad)
 
 
 # ---- constructors ------------------------------------------------------------------------
@@ -199,10 +199,10 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     shape = _shape(size, kw, layout, "rand")
     d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
     dev = _target(device, "rand")
-    if not d.is_complex:
-        result = _direct("uniform", shape, d, dev, generator, out, requires_grad, "rand")
-        if result is not None:
-            return result
+    result = None if d.is_complex else _direct("uniform", shape, d, dev, generator, out,
+                                               requires_grad, "rand")
+    if result is not None:
+        return result
     return _sample("uniform", shape, d, dev, generator, "rand", requires_grad, out,
                    low=0.0, high=1.0)
 
@@ -219,10 +219,10 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     shape = _shape(size, kw, layout, "randn")
     d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
     dev = _target(device, "randn")
-    if not d.is_complex:
-        result = _direct("normal", shape, d, dev, generator, out, requires_grad, "randn")
-        if result is not None:
-            return result
+    result = None if d.is_complex else _direct("normal", shape, d, dev, generator, out,
+                                               requires_grad, "randn")
+    if result is not None:
+        return result
     return _sample("normal", shape, d, dev, generator, "randn", requires_grad, out,
                    mean=0.0, std=1.0)
 
