@@ -12,6 +12,12 @@ calling thread: no chunk planning, no thread dispatch, its words from the thread
 kept Philox stream (:func:`tensorlite.random.philox.words`). Its values are the
 bulk path's, bit for bit: both run the same transforms on the same words.
 
+:func:`small` is the direct path of the public functions' common small calls (a few
+thousand words at most): it reserves the words itself and serves them from the run
+this thread drew ahead (:func:`tensorlite.random.philox.buffered`), float32 uniforms
+and standard normals from values made for the whole run at once -- again the same
+transforms on the same words.
+
 Scratch memory is a few chunk-sized arrays per worker thread, whatever the
 output size; ``multinomial`` with replacement keeps its scratch, at most ~10 MiB
 per thread at the default chunk, for the next call (see
@@ -31,7 +37,7 @@ from ..random import _quantized, philox
 from ..random import distributions as dist
 from . import _common
 
-__all__ = ["fill", "fill_block", "CHUNK"]
+__all__ = ["fill", "fill_block", "CHUNK", "small", "SMALL_WORDS"]
 
 CHUNK = 2**18
 """Default elements per chunk: big enough to amortize per-chunk overhead,
@@ -196,6 +202,65 @@ def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):
     if target is not out:
         out[...] = target
     return out
+
+
+SMALL_WORDS = philox.SMALL_WORDS
+"""The most words a call through :func:`small` may take."""
+_F64 = np.dtype(np.float64)
+_VALUES_PER_RUN = 4  # kinds of values kept per run of words (bounds its memory)
+
+
+def small(kind, generator, n, dtype, low=0, high=1, p=None):
+    """Reserve the words of ``n`` values of ``kind`` from ``generator`` and return the
+    values (a new 1-D array of ``dtype``), as :func:`fill` makes them from those words.
+
+    The public functions' direct path: everything is checked before (this reserves
+    the words at once). ``kind`` is ``"uniform"`` (on ``[0, 1)``), ``"normal"``
+    (standard), ``"randint"`` (on ``[low, high)``) or ``"bernoulli"`` (``p``: ``n``
+    probabilities); at most ``SMALL_WORDS`` words.
+
+    Speed (profiled on rand(3, 4), randn(32, 64) and randint(0, 10, (32,)): the
+    transforms' NumPy calls cost more than PyTorch's whole call): the words come
+    from the run this thread drew ahead (:func:`tensorlite.random.philox.buffered`),
+    and the values of a uniform, normal or randint call are a slice of that kind's
+    values made once for the whole run, as one call of ``len(run) / w`` values
+    (``w`` words a value: 2 for float64 and wide randint ranges, else 1). Value
+    ``j`` of such a call is made from words ``w*j ...`` of the run -- normal pairs
+    included, as offsets and runs start at multiples of 4 -- so a call at word ``i``
+    of the run is values ``i / w ... i / w + n - 1``. bernoulli's values depend on
+    ``p``: its words are transformed each call. A run keeps at most
+    ``_VALUES_PER_RUN`` kinds of values (a few hundred KiB per thread in all).
+
+    Example:
+        >>> import tensorlite as tl
+        >>> g = tl.Generator().manual_seed(0)
+        >>> small("uniform", g, 2, np.dtype(np.float32))
+        array([0.39904642, 0.88052016], dtype=float32)
+        >>> g.offset
+        4
+    """
+    if p is not None:  # bernoulli: its words, transformed
+        out = np.empty(n, dtype)  # allocated before the words are reserved
+        buf, i = generator._buffered(n)
+        _transform(kind, buf.words[i:i + n].copy(), out, None, p)
+        return out
+    if kind == "randint":
+        per = 1 if dist.one_word_randint(high - low) else 2
+        key, count = (dtype, low, high), per * n
+    else:
+        per = 2 if dtype is _F64 else 1
+        key, count = (kind, dtype), per * (n + (n & 1) if kind == "normal" else n)
+    buf, i = generator._buffered(count)  # i is a multiple of 4, as the generator's offset
+    values = buf.values.get(key)
+    if values is None:
+        if len(buf.values) >= _VALUES_PER_RUN:
+            buf.values.clear()
+        run = buf.words.shape[0]  # a multiple of 4: whole pairs of any kind
+        values = buf.values[key] = np.empty(run // per, dtype)
+        _transform(kind, buf.words.copy(), values, {"low": low, "high": high, "mean": 0.0,
+                                                    "std": 1.0}, None)
+    i //= per
+    return values[i:i + n].copy()
 
 
 def _randperm(flat, seed, offset, chunk, scratch):

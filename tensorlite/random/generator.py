@@ -28,9 +28,11 @@ import threading
 import numpy as np
 
 from .. import _device, _validation
+from . import philox as _philox
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default seed, so unseeded runs are repeatable
 _U64 = 2**64
+_BLOCKS = _U64 - 4  # a mask: down to a multiple of 4, modulo 2**64
 
 
 _check_seed = _validation.seed
@@ -132,6 +134,20 @@ class Generator:
             start = self._offset
             self._offset = (start + 4 * -(-words // 4)) % _U64
             return self._seed, start
+
+    def _buffered(self, words):
+        """Take ``words`` words (at most ``philox.SMALL_WORDS``), as :meth:`_reserve`;
+        returns ``(buffer, i)`` with the words at ``buffer.words[i:i + words]`` (from
+        this thread's run of words drawn ahead, :func:`~tensorlite.random.philox.buffered`).
+        """
+        # _reserve inlined, and acquire/release rather than `with` (nothing between them
+        # can raise): a small call's time is its Python steps (issue 17, profiled)
+        self._lock.acquire()
+        start = self._offset
+        self._offset = (start + words + 3) & _BLOCKS  # 4 * ceil(words / 4), mod 2**64
+        seed = self._seed
+        self._lock.release()
+        return _philox.buffered(seed, start, words)
 
 
 _defaults = {}

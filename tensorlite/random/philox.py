@@ -16,7 +16,9 @@ Three functions give words:
   the definition the tests trust;
 - :func:`words` — the same words at C speed from randomgen's ``Philox``;
 - :func:`run_words` / :class:`RunReader` — many equal-length runs of words at once
-  (the rows of a column block of a larger array), at C speed.
+  (the rows of a column block of a larger array), at C speed;
+- :func:`buffered` — a few words for a small call, from a run of words this
+  thread drew ahead (with room for values made from the whole run at once).
 
 Turning words into values is :mod:`tensorlite.random.distributions`' job.
 """
@@ -27,7 +29,7 @@ import threading
 import numpy as np
 from randomgen import Philox
 
-__all__ = ["philox4x32_10", "reference_words", "words", "run_words", "RunReader"]
+__all__ = ["philox4x32_10", "reference_words", "words", "run_words", "RunReader", "buffered"]
 
 # Random123's constants: round multipliers and the Weyl key increments
 # (the golden ratio and sqrt(3) - 1, scaled to 32 bits).
@@ -224,6 +226,70 @@ def _stream(seed):
             stream.reseed(seed)
         streams[seed] = stream
     return stream
+
+
+# ---- words drawn ahead for small calls ------------------------------------------------
+# Speed (profiled on rand(3, 4)): drawing a dozen words through words() costs ~2 µs of
+# calls, and turning them into values several NumPy calls of ~0.5-1 µs each, for a call
+# PyTorch makes in ~2.5 µs. Small calls in a row use consecutive words (each call's
+# offset rounds up to whole blocks), so a thread draws a run of words ahead once and
+# serves the next small calls by slicing it; values made from the whole run (the
+# float32 uniforms, the standard normals) are kept with it, so a small rand() is one
+# slice copy. W(seed, j) never changes, so a run keyed by seed and position is always
+# right, whatever happened to the generators meanwhile (manual_seed, set_state, other
+# threads): a draw outside the run simply draws a new one.
+BUFFER_WORDS = 2**14  # the longest run kept (runs grow to it: 64 KiB of words)
+SMALL_WORDS = 2**12  # the longest draw served from a run (longer ones use words())
+_FIRST_WORDS = 256  # a new seed's first run: a seed used once costs little extra
+_BUFFERS_PER_THREAD = 4  # seeds used in turn (data, dropout, ...) each keep theirs
+
+
+class Buffer:
+    """A run of one seed's words kept by one thread: ``words[i]`` is
+    ``W(seed, start + i)``. ``values`` holds what callers made from the whole run
+    (keyed by them; :mod:`tensorlite._backends._cpu_random` keeps the float32 uniforms
+    and normals), dropped with the run."""
+
+    __slots__ = ("seed", "start", "end", "words", "values")
+
+    def __init__(self, seed, start, words):
+        self.seed, self.start, self.words = seed, start, words
+        self.end = start + words.shape[0]
+        self.values = {}
+
+
+def buffered(seed, start, count):
+    """A run of words holding ``W(seed, start) … W(seed, start + count - 1)``.
+
+    Returns ``(buffer, i)``: the words are ``buffer.words[i:i + count]`` (read them;
+    do not write: later calls slice the same run). The run is this thread's for
+    ``seed`` when it covers the words, else a new one drawn from ``start``: twice as
+    long as the one it replaces when the draws move forward (the common case), up to
+    ``BUFFER_WORDS``; short for a seed seen first. ``count`` is at most
+    ``SMALL_WORDS``; ``seed`` and ``start`` are a generator's state (valid, and
+    ``start`` a multiple of 4: then so is every run's start, and ``i``).
+
+    Example:
+        >>> buf, i = buffered(7, 8, 5)
+        >>> bool((buf.words[i:i + 5] == reference_words(7, 8, 5)).all())
+        True
+    """
+    buffers = getattr(_local, "buffers", None)
+    if buffers is None:
+        buffers = _local.buffers = {}
+    buf = buffers.get(seed)
+    if buf is not None and buf.start <= start and start + count <= buf.end:
+        return buf, start - buf.start
+    if buf is not None and start >= buf.start:  # moving forward: a longer run
+        size = min(2 * buf.words.shape[0], BUFFER_WORDS)
+    else:
+        size = _FIRST_WORDS
+        if buf is None and len(buffers) >= _BUFFERS_PER_THREAD:
+            del buffers[next(iter(buffers))]  # the seed that came first goes
+    size = max(size, count + -count % 4)
+    buffers.pop(seed, None)  # (re)inserted last: the seed first in line is the oldest
+    buf = buffers[seed] = Buffer(seed, start, words(seed, start, size))
+    return buf, 0
 
 
 # Below this gap (in words) run_words draws through a gap rather than jump over it:

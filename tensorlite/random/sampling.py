@@ -19,6 +19,7 @@ import math
 import numpy as np
 
 from .. import _backends, _device, _dtype, _recipe, _validation as check
+from .._backends import _cpu_random
 from .._creation import _sizes_and_layout, _target as _creation_target
 from .._tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad
@@ -159,6 +160,28 @@ def _finish(data, dev, dtype, requires_grad, out):
 
 _real = check.real
 
+# The direct path (issue 17): a CPU call of at most this many values, with no out=,
+# reserves its words and gets its values from _cpu_random.small -- a slice of values
+# this thread made ahead for float32 rand/randn -- skipping _draw's general steps
+# (profiled on rand(3, 4): ~45 Python calls and a dozen NumPy calls before). The
+# checks before it are the general path's; the values are fill()'s, bit for bit.
+# Two words per value at most (float64, wide randint ranges) stay within SMALL_WORDS.
+SMALL = _cpu_random.SMALL_WORDS // 2
+_CPU = _device.CPU
+
+
+def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=1, p=None):
+    """The result of a call on the direct path (its checks made), or ``None`` when the
+    call is not one for it. ``low``/``high``: randint's range; ``p``: bernoulli's."""
+    if out is not None or dev is not _CPU:
+        return None
+    n = math.prod(shape)
+    if n > SMALL or len(shape) > check.MAX_DIMS:
+        return None
+    gen = default_generator if generator is None else _generator(generator, dev, fn)
+    data = _cpu_random.small(kind, gen, n, d._np, low, high, p)  # 1-D
+    return _wrap(data if len(shape) == 1 else data.reshape(shape), dev, d, requires_grad)
+
 
 # ---- constructors ------------------------------------------------------------------------
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
@@ -176,6 +199,10 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     shape = _shape(size, kw, layout, "rand")
     d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
     dev = _target(device, "rand")
+    result = None if d.is_complex else _direct("uniform", shape, d, dev, generator, out,
+                                               requires_grad, "rand")
+    if result is not None:
+        return result
     return _sample("uniform", shape, d, dev, generator, "rand", requires_grad, out,
                    low=0.0, high=1.0)
 
@@ -192,6 +219,10 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     shape = _shape(size, kw, layout, "randn")
     d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
     dev = _target(device, "randn")
+    result = None if d.is_complex else _direct("normal", shape, d, dev, generator, out,
+                                               requires_grad, "randn")
+    if result is not None:
+        return result
     return _sample("normal", shape, d, dev, generator, "randn", requires_grad, out,
                    mean=0.0, std=1.0)
 
@@ -220,6 +251,10 @@ def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=N
             and -2**63 <= low < high <= 2**63):  # else the general checks (speed)
         low, high = check.random_range(low, high, d, "randint")
     dev = _target(device, "randint")
+    if not requires_grad:  # else the general path's error
+        result = _direct("randint", shape, d, dev, generator, out, False, "randint", low, high)
+        if result is not None:
+            return result
     return _sample("randint", shape, d, dev, generator, "randint", requires_grad, out,
                    low=low, high=high)
 
@@ -286,9 +321,14 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
         _check_probabilities(input, "bernoulli")
         probs = input.contiguous()._data
     dtype = input.dtype
+    shape = tuple(input.shape)
+    if p is None and input.device is _CPU:
+        result = _direct("bernoulli", shape, dtype, _CPU, generator, out, False, "bernoulli",
+                         p=probs.reshape(-1))
+        if result is not None:
+            return result
     _check_result(dtype, False, out, "bernoulli", exact=False)  # out= takes any dtype: cast
-    data = _draw("bernoulli", tuple(input.shape), dtype, input.device, generator, "bernoulli",
-                 p=probs)
+    data = _draw("bernoulli", shape, dtype, input.device, generator, "bernoulli", p=probs)
     return _finish(data, input.device, dtype, False, out)
 
 
