@@ -76,9 +76,11 @@ def test_rand_randn_equal_the_bulk_path(device, kind, dtype, shape, use_generato
     if device != "cpu":  # not the direct path: the same words give the same values
         fn = tl.rand if kind == "uniform" else tl.randn
         got = fn(*shape, dtype=dtype, device=device, generator=gen).cpu()
-        ref = fn(*shape, dtype=dtype, generator=gen.manual_seed(2**40 + 11) if gen else
-                 tl.manual_seed(5) and None)
-        tl.testing.assert_close(got, ref)
+        if gen is None:
+            tl.manual_seed(5)
+        else:
+            gen.manual_seed(2**40 + 11)
+        tl.testing.assert_close(got, fn(*shape, dtype=dtype, generator=gen))
         return
     for _ in range(3):  # a fresh run of words, then slices of it
         _same(*_call(kind, shape, dtype, gen), dtype, shape)
@@ -197,6 +199,23 @@ def test_rejected_calls_consume_no_words():
         with pytest.raises((TypeError, RuntimeError, ValueError)):
             call()
         assert g.offset == 0 and tl.default_generator.offset == 0
+
+
+def test_explicit_cpu_device_takes_the_direct_path(monkeypatch):
+    calls = []
+    small = _cpu_random.small
+    monkeypatch.setattr(_cpu_random, "small", lambda *a, **k: calls.append(a[0]) or small(*a, **k))
+    g = tl.Generator().manual_seed(9)
+    for device in ("cpu", tl.device("cpu"), None):
+        got = tl.rand(3, device=device, generator=g)
+        assert got.device.type == "cpu"
+    tl.randn(2, device="cpu")
+    tl.randint(0, 3, (2,), device="cpu")
+    tl.bernoulli(tl.full((2,), 0.5))
+    assert calls == ["uniform"] * 3 + ["normal", "randint", "bernoulli"]
+    tl.rand(SMALL + 1, generator=g)  # above the threshold: the general path
+    tl.rand(2, out=tl.empty(2))
+    assert len(calls) == 6
 
 
 def test_requires_grad_and_shapes():

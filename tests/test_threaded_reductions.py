@@ -236,3 +236,12 @@ def test_parallel_returns_results_in_order_and_raises_errors():
     for jobs in ([fail, lambda: 1], [lambda: 1, fail]):
         with pytest.raises(ValueError, match="job failed"):
             cpu.parallel(jobs)
+
+
+def test_narrow_inner_dims_are_not_split(calls):
+    data = _data(2 * SPLIT, np.float32).reshape(-1, 2)  # columns of 2: runs of 8 bytes
+    np.testing.assert_array_equal(tl.tensor(data).sum(0).numpy(), data.sum(0))
+    assert calls[0] == 0
+    wide = data.reshape(-1, 4096)  # runs of 8 KiB per thread: split
+    np.testing.assert_array_equal(tl.tensor(wide).sum(0).numpy(), wide.sum(0))
+    assert calls[0] == (cpu.THREADS > 1)

@@ -173,9 +173,12 @@ def threaded(x, axis, keepdims, part, combine=None):
                                          for p in pieces]), combine)
         return np.asarray(total).reshape((1,) * x.ndim if keepdims else ())
     d = next((d for d in range(x.ndim) if d not in axis and x.shape[d] > 1), None)
-    if d is None:
+    parts = builtins.min(_cpu.THREADS, x.shape[d]) if d is not None else 1
+    # a dim inside the reduced ones: each piece reads runs of x.strides[d] * (size / parts)
+    # bytes; below a page both threads would pull in the same cache lines
+    if d is None or d > builtins.min(axis) and x.strides[d] * (x.shape[d] // parts) < 4096:
         return None
-    pieces = np.array_split(x, builtins.min(_cpu.THREADS, x.shape[d]), axis=d)
+    pieces = np.array_split(x, parts, axis=d)
     out = np.concatenate(_cpu.parallel([functools.partial(part, p, axis, True)
                                         for p in pieces]), axis=d)
     return out if keepdims else out.reshape(

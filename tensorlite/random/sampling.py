@@ -4,7 +4,9 @@ Each function checks every argument first (a rejected call never advances a
 generator), then reserves the words its output needs from the generator, then
 asks the device's backend to turn those words into values (DESIGN §4.3). The
 backends produce the same values for the same words, so the same seed gives
-the same tensor on every device.
+the same tensor on every device. Small CPU calls of ``rand``, ``randn``,
+``randint`` and ``bernoulli`` (at most ``SMALL`` values, no ``out=``) make the same
+checks, then take a direct path to the same values (:func:`_direct`).
 
 >>> import tensorlite as tl
 >>> _ = tl.manual_seed(0)
@@ -173,7 +175,7 @@ _CPU = _device.CPU
 def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=1, p=None):
     """The result of a call on the direct path (its checks made), or ``None`` when the
     call is not one for it. ``low``/``high``: randint's range; ``p``: bernoulli's."""
-    if out is not None or dev is not _CPU:
+    if out is not None or dev is not _CPU and dev != _CPU:  # device="cpu" is another object
         return None
     n = math.prod(shape)
     if n > SMALL or len(shape) > check.MAX_DIMS:
@@ -322,9 +324,9 @@ def bernoulli(input, p=None, *, generator=None, out=None):  # noqa: A002
         probs = input.contiguous()._data
     dtype = input.dtype
     shape = tuple(input.shape)
-    if p is None and input.device is _CPU:
-        result = _direct("bernoulli", shape, dtype, _CPU, generator, out, False, "bernoulli",
-                         p=probs.reshape(-1))
+    if p is None and input.device == _CPU:
+        result = _direct("bernoulli", shape, dtype, input.device, generator, out, False,
+                         "bernoulli", p=probs.reshape(-1))
         if result is not None:
             return result
     _check_result(dtype, False, out, "bernoulli", exact=False)  # out= takes any dtype: cast
