@@ -200,11 +200,63 @@ def test_conjugate_family_matches_torch(device):
         x.chalf()
 
 
-@pytest.mark.xfail(strict=True, reason="complex products' gradients lack PyTorch's conjugate "
-                                       "(mul's rule is g * y, PyTorch's g * conj(y)): "
-                                       "elementwise.py, outside this change")
 def test_complex_mul_gradient_conjugates_as_torch():
     z, tz = tl.tensor([1 + 2j], requires_grad=True), torch.tensor([1 + 2j], requires_grad=True)
     (z * tl.tensor([0.5 - 1j])).real.sum().backward()
     (tz * torch.tensor([0.5 - 1j])).real.sum().backward()
     np.testing.assert_allclose(_host(z.grad), tz.grad.numpy())
+
+
+_HOLOMORPHIC = ["exp", "log", "sqrt", "rsqrt", "sin", "cos", "tan", "sinh", "cosh", "tanh",
+                "sigmoid", "reciprocal", "square", "neg", "expm1", "log1p", "exp2"]
+
+
+@pytest.mark.parametrize("name", _HOLOMORPHIC + ["abs"])
+def test_complex_unary_gradients_match_torch(name):
+    """PyTorch's convention for a complex result: ``g * conj(f'(z))``; ``abs`` (a real
+    result) gives ``g * z / |z|``, and 0 at 0."""
+    values = np.array([0.3 + 0.7j, 1.2 - 0.4j, -0.5 + 0.1j, 0j])
+    weights = np.array([1 + 2j, 3 - 1j, 0.5 + 0.5j, -1j])
+    grads = []
+    for lib in (tl, torch):
+        z = lib.tensor(values, requires_grad=True)
+        out = getattr(z + 0.5 if name != "abs" else z, name)()
+        loss = (out * lib.tensor(weights)).real.sum() if out.dtype.is_complex else out.sum()
+        loss.backward()
+        grads.append(np.asarray(_host(z.grad) if lib is tl else z.grad.numpy()))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)
+
+
+def test_complex_abs_is_real_as_torch():
+    z = tl.tensor([3 + 4j, -1j])
+    assert z.abs().dtype is tl.float32 and torch.tensor([3 + 4j]).abs().dtype is torch.float32
+    np.testing.assert_array_equal(_host(z.abs()), [5.0, 1.0])
+
+
+@pytest.mark.parametrize("op", ["div", "pow", "matmul", "mv", "rotary"])
+def test_complex_binary_and_product_gradients_match_torch(op):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
+    y = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
+    real = rng.standard_normal((2, 4, 8))
+
+    def run(lib):
+        a, b = lib.tensor(x, requires_grad=True), lib.tensor(y, requires_grad=True)
+        r = lib.tensor(real, requires_grad=True)
+        if op == "div":
+            out = a / b
+        elif op == "pow":
+            out = (a * 0.1 + 1) ** (b * 0.1)
+        elif op == "matmul":
+            out = a @ b
+        elif op == "mv":
+            out = a.mv(b[0])
+        else:  # LLaMA's rotary embedding: real pairs as complex, times unit phases
+            out = lib.view_as_complex(r.reshape(2, 4, 4, 2)) * (b / b.abs())
+            out = lib.view_as_real(out).flatten(2)
+        (out.abs() if out.dtype.is_complex else out).sum().backward()
+        return [np.asarray(_host(t.grad) if lib is tl else t.grad.numpy())
+                for t in (a, b, r) if t.grad is not None]
+
+    for mine, theirs in zip(run(tl), run(torch), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)

@@ -105,9 +105,14 @@ class Binary:
                  if letter in uses and isinstance(t, Tensor)]
         need_x, need_y = getattr(a, "requires_grad", False), getattr(b, "requires_grad", False)
 
+        conjugate = out._dtype.is_complex
+
         def backward(grads):
             with _quiet():  # inf/nan as in PyTorch, in either rule
-                gx, gy = rule(xp, grads[0], sx, sy, sz)
+                if conjugate:
+                    gx, gy = _conjugate_rule(xp, rule, grads[0], sx, sy, sz)
+                else:
+                    gx, gy = rule(xp, grads[0], sx, sy, sz)
             return gx if need_x else None, gy if need_y else None
 
         record(self.node, (a, b), out, backward, saved)
@@ -318,13 +323,40 @@ def _unary_call(op):
     return call
 
 
+def _conjugate_rule(xp, rule, g, *args):
+    """A rule written as the chain rule ``g * f'(z)``, in PyTorch's convention for a
+    complex output: ``g * conj(f'(z))`` (the conjugate Wirtinger derivative, which
+    makes ``x.grad`` the direction of steepest ascent of a real loss).
+
+    Every elementwise function with a complex result here is holomorphic (or, like
+    ``conj``, anti-holomorphic with a rule already in that form, which this leaves
+    unchanged), so ``conj(rule(conj(g)))`` is PyTorch's gradient; functions with a
+    real result of a complex input (``abs``, ``angle``) write theirs directly.
+
+    >>> import tensorlite as tl
+    >>> z = tl.tensor([1 + 2j], requires_grad=True)
+    >>> (z * z).real.sum().backward()   # d Re(z**2) = 2 conj(z)
+    >>> z.grad
+    tensor([(2.-4.j)])
+    """
+    grads = rule(xp, xp.conj(g), *args)
+    if not isinstance(grads, tuple):
+        return (_conj_or_none(xp, grads),)
+    return tuple(_conj_or_none(xp, grad) for grad in grads)
+
+
+def _conj_or_none(xp, grad):
+    return None if grad is None else xp.conj(grad)
+
+
 class Unary:
     """An elementwise function of one tensor. ``float_only`` functions give the default
     float dtype for integer input."""
 
     def __init__(self, name, forward, backward=None, uses="", float_only=True, node=None,
-                 out_dtype=None, quiet=True):
+                 out_dtype=None, quiet=True, real_result=False):
         self.name = name
+        self.real_result = real_result  # complex input, real result (abs)
         self.forward = forward
         self.backward = backward
         self.uses = uses
@@ -344,8 +376,12 @@ class Unary:
         sx = x if "x" in self.uses else None
         sz = data if "z" in self.uses else None
         saved = [t for t, letter in ((tensor, "x"), (out, "z")) if letter in self.uses]
-        record(self.node, (tensor,), out,
-               lambda grads: (rule(xp, grads[0], sx, sz, *params),), saved)
+        if out._dtype.is_complex:
+            record(self.node, (tensor,), out,
+                   lambda grads: _conjugate_rule(xp, rule, grads[0], sx, sz, *params), saved)
+        else:
+            record(self.node, (tensor,), out,
+                   lambda grads: (rule(xp, grads[0], sx, sz, *params),), saved)
 
     def _general(self, tensor, dtype, params):
         if self.float_only and not (dtype.is_floating_point or dtype.is_complex):
@@ -358,6 +394,8 @@ class Unary:
                 x = backend.astype(x, compute._np)
             data = _as_array(backend.xp, self.forward(backend.xp, x, *params))
             out_dtype = self.out_dtype or dtype
+            if self.real_result:
+                out_dtype = out_dtype.to_real()
             if data.dtype != out_dtype._np:
                 data = backend.astype(data, out_dtype._np)
         out = _wrap(data, tensor._device, out_dtype)
@@ -426,7 +464,7 @@ def _zero(xp, x):
 neg = Unary("neg", lambda xp, x: xp.negative(x), lambda xp, g, x, z: -g, float_only=False,
             quiet=False)
 abs_ = Unary("abs", lambda xp, x: xp.abs(x), lambda xp, g, x, z: g * xp.sign(x), uses="x",
-             float_only=False, quiet=False)
+             float_only=False, quiet=False, real_result=True)  # sign(z) = z / |z| for complex
 exp = Unary("exp", lambda xp, x: xp.exp(x), lambda xp, g, x, z: g * z, uses="z")
 log = Unary("log", lambda xp, x: xp.log(x), lambda xp, g, x, z: g / x, uses="x")
 sqrt = Unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, g, x, z: g / (2 * z), uses="z")

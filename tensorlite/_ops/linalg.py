@@ -21,12 +21,21 @@ from .. import _backends, _device, _dtype
 from .._backends._common import _ERRSTATE_VAR, _IGNORE, quiet_float_errors
 from .._tensor import _TYPE_NAMES, Size, Tensor, _as_array, _compute_dtype, _wrap, common_device
 from ..autograd.graph import needs_grad, record
+from .elementwise import _conjugate_rule
 
 
 _NATIVE = (_dtype.float32, _dtype.float64)  # dtypes that compute as themselves
 
 
 _CPU = _backends.get(_device.CPU)
+
+
+def _scalar_type_name(dtype):
+    """PyTorch's C++ scalar type name in its dtype-mismatch messages."""
+    if dtype.is_complex:
+        return f"c10::complex<{_scalar_type_name(dtype.to_real())}>"
+    return {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "int64": "long int"}.get(
+        dtype.name, _TYPE_NAMES[dtype.name][:-6].lower())
 
 
 def _check(a, b, b_transposed=False):
@@ -40,8 +49,7 @@ def _check(a, b, b_transposed=False):
                            f"{a.ndim}D and {b.ndim}D")
     if a.dtype is not b.dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_TYPE_NAMES[a.dtype.name][:-6].lower()} != "
-                           f"{_TYPE_NAMES[b.dtype.name][:-6].lower()}")
+                           f"{_scalar_type_name(a.dtype)} != {_scalar_type_name(b.dtype)}")
     b_shape = tuple(b.shape)[::-1] if b_transposed else b.shape
     ka = a.shape[-1]
     kb = b_shape[-2] if b.ndim > 1 else b_shape[0]
@@ -109,8 +117,12 @@ def matmul(a, b):
 
         x_ndim, y_ndim = x.ndim, y.ndim
 
-        def backward(grads):
-            return _matmul_backward(xp, grads[0], sx, sy, x_ndim, y_ndim)
+        if a.dtype.is_complex:  # PyTorch's convention: g @ conj(y)^T, conj(x)^T @ g
+            def backward(grads):
+                return _conjugate_rule(xp, _matmul_backward, grads[0], sx, sy, x_ndim, y_ndim)
+        else:
+            def backward(grads):
+                return _matmul_backward(xp, grads[0], sx, sy, x_ndim, y_ndim)
 
         record("MmBackward0" if a.ndim == 2 and b.ndim == 2 else "MatmulBackward0", (a, b),
                out, backward, saved=[t for t, s in ((a, sx), (b, sy)) if s is not None])

@@ -264,6 +264,8 @@ def _fit(grad, meta):
     if grad.dtype != dtype:
         from .._backends import _common
 
+        if grad.dtype.kind == "c" and dtype.kind != "c":
+            grad = grad.real  # a real input of a complex result: PyTorch keeps the real part
         grad = _common.astype(grad, dtype)
     return grad
 
