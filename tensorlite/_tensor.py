@@ -449,11 +449,6 @@ class Tensor:
             return self.to("cuda")
         return self.to(_device.device("cuda", device) if isinstance(device, int) else device)
 
-    def type(self, dtype=None):
-        if dtype is None:
-            return f"tensorlite.{_TYPE_NAMES.get(self._dtype.name, 'Tensor')}"
-        return self.to(dtype)
-
     def float(self):
         return self.to(_dtype.float32)
 
@@ -502,6 +497,15 @@ _TYPE_NAMES = {"bool": "BoolTensor", "uint8": "ByteTensor", "int8": "CharTensor"
                "int16": "ShortTensor", "int32": "IntTensor", "int64": "LongTensor",
                "float16": "HalfTensor", "bfloat16": "BFloat16Tensor",
                "float32": "FloatTensor", "float64": "DoubleTensor"}
+# complex tensors' type() names; not legacy constructors (PyTorch has none for them)
+_COMPLEX_TYPE_NAMES = {"complex32": "ComplexHalfTensor", "complex64": "ComplexFloatTensor",
+                       "complex128": "ComplexDoubleTensor"}
+
+
+def scalar_type_name(dtype):
+    """PyTorch's scalar type name of ``dtype`` in its messages: ``Float``, ``Long``,
+    ``ComplexDouble``, ..."""
+    return (_TYPE_NAMES.get(dtype.name) or _COMPLEX_TYPE_NAMES[dtype.name])[:-len("Tensor")]
 
 
 def _shape_arg(shape, numel, fn):

@@ -22,7 +22,7 @@ import ml_dtypes
 import numpy as np
 
 from . import _dtype
-from ._tensor import _TYPE_NAMES, Tensor
+from ._tensor import _TYPE_NAMES, Tensor, scalar_type_name
 
 
 class finfo:  # noqa: N801 - PyTorch's name
@@ -157,7 +157,7 @@ def tensor_type(self, dtype=None, non_blocking=False, **kwargs):
     """Without an argument, the legacy type name (``'tensorlite.FloatTensor'``); with a
     dtype, a legacy type or its name, this tensor converted to it."""
     if dtype is None:
-        return f"tensorlite.{_TYPE_NAMES.get(self._dtype.name, 'Tensor')}"
+        return f"tensorlite.{scalar_type_name(self._dtype)}Tensor"
     if isinstance(dtype, str):
         try:
             dtype = _dtype.to_dtype(dtype)

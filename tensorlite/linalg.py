@@ -32,7 +32,7 @@ from ._ops.linalg import matmul
 from ._ops.ordering import return_type
 from ._ops.products import cross as _cross
 from ._ops.shaping import diagonal as _diagonal
-from ._tensor import _TYPE_NAMES, Tensor, _wrap, common_device
+from ._tensor import scalar_type_name, Tensor, _wrap, common_device
 from .autograd.graph import needs_grad, record
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "qr", "svd", "svdvals", "eigh", "eigvalsh",
@@ -58,7 +58,7 @@ def _float_input(A, fn, min_ndim=2, square=True):
                            "dimensions.")
     if not (A.dtype.is_floating_point or A.dtype.is_complex):
         raise RuntimeError(f"linalg.{fn}: Expected a floating point or complex tensor as "
-                           f"input. Got {_TYPE_NAMES[A.dtype.name][:-6]}")
+                           f"input. Got {scalar_type_name(A.dtype)}")
     if square and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.{fn}: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
@@ -118,7 +118,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
                         f"{type(x).__name__}")
     if not (x.dtype.is_floating_point or x.dtype.is_complex):
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
-                           f"as input. Got {_TYPE_NAMES[x.dtype.name][:-6]}")
+                           f"as input. Got {scalar_type_name(x.dtype)}")
     if dtype is not None:
         x = x.to(dtype)
     a = x.abs()
@@ -306,8 +306,8 @@ def solve(A, B, *, left=True):
         return solve(A.mT, B.mT).mT
     if A.dtype is not B.dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
-                           f"A of type {_TYPE_NAMES[A.dtype.name][:-6]} and B of type "
-                           f"{_TYPE_NAMES[B.dtype.name][:-6]} instead")
+                           f"A of type {scalar_type_name(A.dtype)} and B of type "
+                           f"{scalar_type_name(B.dtype)} instead")
     common_device((A, B), "linalg.solve")
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
     Bm = B.unsqueeze(-1) if vector else B

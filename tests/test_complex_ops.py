@@ -233,7 +233,8 @@ def test_complex_abs_is_real_as_torch():
     np.testing.assert_array_equal(_host(z.abs()), [5.0, 1.0])
 
 
-@pytest.mark.parametrize("op", ["div", "pow", "matmul", "mv", "rotary"])
+@pytest.mark.parametrize("op", ["div", "pow", "matmul", "mv", "rotary", "dot", "vdot", "einsum",
+                                "tensordot", "linear"])
 def test_complex_binary_and_product_gradients_match_torch(op):
     rng = np.random.default_rng(7)
     x = rng.standard_normal((4, 4)) + 1j * rng.standard_normal((4, 4))
@@ -251,6 +252,14 @@ def test_complex_binary_and_product_gradients_match_torch(op):
             out = a @ b
         elif op == "mv":
             out = a.mv(b[0])
+        elif op in ("dot", "vdot"):
+            out = getattr(lib, op)(a[0], b[1])
+        elif op == "einsum":
+            out = lib.einsum("ij,jk->ik", a, b)
+        elif op == "tensordot":
+            out = lib.tensordot(a, b, dims=1)
+        elif op == "linear":
+            out = lib.nn.functional.linear(a, b, b[0])
         else:  # LLaMA's rotary embedding: real pairs as complex, times unit phases
             out = lib.view_as_complex(r.reshape(2, 4, 4, 2)) * (b / b.abs())
             out = lib.view_as_real(out).flatten(2)
@@ -260,3 +269,12 @@ def test_complex_binary_and_product_gradients_match_torch(op):
 
     for mine, theirs in zip(run(tl), run(torch), strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-12)
+
+def test_complex_type_names_as_torch():
+    for dtype in ("complex64", "complex128"):
+        assert tl.ones(1, dtype=getattr(tl, dtype)).type() == \
+            torch.ones(1, dtype=getattr(torch, dtype)).type().replace("torch", "tensorlite")
+    with pytest.raises(RuntimeError, match="found ComplexFloat and ComplexDouble"):
+        tl.dot(tl.ones(2, dtype=tl.complex64), tl.ones(2, dtype=tl.complex128))
+    with pytest.raises(RuntimeError, match=r"c10::complex<double> != c10::complex<float>"):
+        tl.ones(2, 2, dtype=tl.complex128) @ tl.ones(2, 2, dtype=tl.complex64)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _dtype
-from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _wrap, common_device
+from .._tensor import scalar_type_name, Tensor, _compute_dtype, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 from . import elementwise, shaping
 
@@ -34,7 +34,7 @@ _COMPLEX32 = _dtype._NO_COMPLEX32
 
 
 def _scalar_name(d):
-    return _TYPE_NAMES[d.name].removesuffix("Tensor")
+    return scalar_type_name(d)
 
 
 def _parts(fn, first, second, names):

@@ -27,7 +27,7 @@ import numpy as np
 from .. import _backends, _dtype, _math
 from .._backends._common import _ERRSTATE_VAR, _IGNORE
 from .._backends._common import quiet_float_errors as _quiet
-from .._tensor import (_TYPE_NAMES, Tensor, _as_array, _compute_dtype, _operand, _wrap,
+from .._tensor import (scalar_type_name, Tensor, _as_array, _compute_dtype, _operand, _wrap,
                        common_device)
 from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import needs_grad, record
@@ -277,7 +277,7 @@ def _bitwise(name, reverse=False):
             floating = self._dtype if self._dtype.is_floating_point else (
                 other._dtype if isinstance(other, Tensor) else _dtype.float32)
             raise NotImplementedError(f"\"{name}_cpu\" not implemented for "
-                                      f"'{_TYPE_NAMES[floating.name][:-6]}' ({name} needs integer "
+                                      f"'{scalar_type_name(floating)}' ({name} needs integer "
                                       f"or bool tensors)")
         return op(other, self) if reverse else op(self, other)
 
@@ -343,6 +343,15 @@ def _conjugate_rule(xp, rule, g, *args):
     if not isinstance(grads, tuple):
         return (_conj_or_none(xp, grads),)
     return tuple(_conj_or_none(xp, grad) for grad in grads)
+
+
+def conjugated(xp, backward):
+    """``backward`` (an engine rule of one output, written as the chain rule of a
+    holomorphic or multilinear function, e.g. a product) in PyTorch's convention for a
+    complex result, as :func:`_conjugate_rule` explains."""
+    def rule(grads):
+        return tuple(_conj_or_none(xp, g) for g in backward([xp.conj(grads[0])]))
+    return rule
 
 
 def _conj_or_none(xp, grad):
@@ -548,7 +557,7 @@ def where(condition, input=None, other=None):  # noqa: A002 - PyTorch's names
         return condition.nonzero(as_tuple=True)
     if condition.dtype is not _dtype.bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a "
-                           f"tensor with dtype {_TYPE_NAMES[condition.dtype.name][:-6]}")
+                           f"tensor with dtype {scalar_type_name(condition.dtype)}")
     device = common_device((condition, input, other), "where")
     for a, b in ((condition, input), (condition, other), (input, other)):
         check_broadcast(a, b)  # PyTorch's error (NumPy's would be a ValueError)

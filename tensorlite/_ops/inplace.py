@@ -21,7 +21,7 @@
 from __future__ import annotations
 
 from .. import _dtype, _recipe, _validation
-from .._tensor import _TYPE_NAMES, Tensor, _wrap
+from .._tensor import scalar_type_name, Tensor, _wrap
 from ..autograd import grad_mode
 from ..autograd.graph import needs_grad, record
 
@@ -69,9 +69,9 @@ def _snapshot(tensor):
 
 def _check_cast(tensor, result, name):
     if _dtype._category(result._dtype) > _dtype._category(tensor._dtype):
-        raise RuntimeError(f"result type {_TYPE_NAMES[result.dtype.name].removesuffix('Tensor')}"
+        raise RuntimeError(f"result type {scalar_type_name(result.dtype)}"
                            f" can't be cast to the desired output type "
-                           f"{_TYPE_NAMES[tensor._dtype.name].removesuffix('Tensor')}")
+                           f"{scalar_type_name(tensor._dtype)}")
 
 
 def assign_result(tensor, result, name="inplace", args=None):

@@ -19,9 +19,9 @@ import numpy as np
 
 from .. import _backends, _device, _dtype
 from .._backends._common import _ERRSTATE_VAR, _IGNORE, quiet_float_errors
-from .._tensor import _TYPE_NAMES, Size, Tensor, _as_array, _compute_dtype, _wrap, common_device
+from .._tensor import scalar_type_name, Size, Tensor, _as_array, _compute_dtype, _wrap, common_device
 from ..autograd.graph import needs_grad, record
-from .elementwise import _conjugate_rule
+from .elementwise import conjugated
 
 
 _NATIVE = (_dtype.float32, _dtype.float64)  # dtypes that compute as themselves
@@ -35,7 +35,7 @@ def _scalar_type_name(dtype):
     if dtype.is_complex:
         return f"c10::complex<{_scalar_type_name(dtype.to_real())}>"
     return {"float16": "c10::Half", "bfloat16": "c10::BFloat16", "int64": "long int"}.get(
-        dtype.name, _TYPE_NAMES[dtype.name][:-6].lower())
+        dtype.name, scalar_type_name(dtype).lower())
 
 
 def _check(a, b, b_transposed=False):
@@ -117,12 +117,11 @@ def matmul(a, b):
 
         x_ndim, y_ndim = x.ndim, y.ndim
 
+        def backward(grads):
+            return _matmul_backward(xp, grads[0], sx, sy, x_ndim, y_ndim)
+
         if a.dtype.is_complex:  # PyTorch's convention: g @ conj(y)^T, conj(x)^T @ g
-            def backward(grads):
-                return _conjugate_rule(xp, _matmul_backward, grads[0], sx, sy, x_ndim, y_ndim)
-        else:
-            def backward(grads):
-                return _matmul_backward(xp, grads[0], sx, sy, x_ndim, y_ndim)
+            backward = conjugated(xp, backward)
 
         record("MmBackward0" if a.ndim == 2 and b.ndim == 2 else "MatmulBackward0", (a, b),
                out, backward, saved=[t for t, s in ((a, sx), (b, sy)) if s is not None])
@@ -171,8 +170,8 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's names
         device = common_device((input, weight, bias), "linear")
         if bias is not None and bias.dtype is not input.dtype:
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                               f"{_TYPE_NAMES[input.dtype.name][:-6].lower()} != "
-                               f"{_TYPE_NAMES[bias.dtype.name][:-6].lower()}")
+                               f"{scalar_type_name(input.dtype).lower()} != "
+                               f"{scalar_type_name(bias.dtype).lower()}")
         compute = _compute_dtype(input.dtype)
         backend = _backends.get(device)
         with backend.context(device), quiet_float_errors():
@@ -200,6 +199,8 @@ def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's names
             gb = None if bias is None else g.sum(axis=0)
             return gx, gw, gb
 
+        if input.dtype.is_complex:
+            backward = conjugated(xp, backward)
         record("AddmmBackward0" if bias is not None else "MmBackward0", (input, weight, bias),
                out, backward, saved=[t for t, k in ((input, kept_x), (weight, kept_w))
                                      if k is not None])

@@ -24,10 +24,10 @@ tensor([2.5000, 7.5000])
 from __future__ import annotations
 
 from .. import _dtype
-from .._tensor import _TYPE_NAMES, Tensor, _wrap
+from .._tensor import scalar_type_name, Tensor, _wrap
 from ..autograd.graph import needs_grad, record
 from . import inplace
-from .elementwise import where
+from .elementwise import conjugated, where
 
 _HALF = (_dtype.float16, _dtype.bfloat16)
 
@@ -90,8 +90,8 @@ def dot(self, other):
         raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
     if self._dtype is not other._dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_TYPE_NAMES[self._dtype.name][:-6]} and "
-                           f"{_TYPE_NAMES[other._dtype.name][:-6]}")
+                           f"{scalar_type_name(self._dtype)} and "
+                           f"{scalar_type_name(other._dtype)}")
     n, m = self.shape[0], other.shape[0]
     if n != m:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{n}] and src [{m}] to "
@@ -106,8 +106,11 @@ def dot(self, other):
         a, b = self._data, other._data
         out = _wrap(xp.asarray(xp.dot(a, b)), self._device, self._dtype)
     if needs_grad(self, other):
+        def rule(grads):
+            return grads[0] * b, grads[0] * a
+
         record("DotBackward0", (self, other), out,
-               lambda grads: (grads[0] * b, grads[0] * a), saved=[self, other])
+               conjugated(xp, rule) if self._dtype.is_complex else rule, saved=[self, other])
     return out
 
 

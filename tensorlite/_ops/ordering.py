@@ -23,7 +23,7 @@ import collections
 import numpy as np
 
 from .. import _backends, _dtype
-from .._tensor import _TYPE_NAMES, Tensor, _dim, _wrap, common_device
+from .._tensor import scalar_type_name, Tensor, _dim, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 from . import inplace
 
@@ -471,7 +471,7 @@ def bincount(self, weights=None, minlength=0):
     """Counts of each value of a 1-D non-negative integer tensor (sums of ``weights``)."""
     if self._dtype.is_floating_point or self._dtype is _dtype.bool:
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
-                                  f"'{_TYPE_NAMES[self._dtype.name][:-6]}'")
+                                  f"'{scalar_type_name(self._dtype)}'")
     if self.ndim != 1 or \
             (self.numel() and self._backend.has_data and bool((self < 0).any())):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -498,7 +498,7 @@ def histc(self, bins=100, min=0, max=0):  # noqa: A002 - PyTorch's names
     are 0); values outside are ignored, ``max`` itself falls in the last bin."""
     if not self._dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for "
-                           f"'{_TYPE_NAMES[self._dtype.name][:-6]}'")
+                           f"'{scalar_type_name(self._dtype)}'")
     if bins <= 0:
         raise RuntimeError(f"torch.histc: bins must be > 0, but got {bins} for dimension 0")
     if min > max:
@@ -661,7 +661,7 @@ def logcumsumexp(self, dim):
     """:math:`\\log \\sum_{j \\le i} e^{x_j}` along ``dim``, without overflow."""
     if not (self._dtype.is_floating_point or self._dtype.is_complex):
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
-                                  f"'{_TYPE_NAMES[self._dtype.name][:-6]}'")
+                                  f"'{scalar_type_name(self._dtype)}'")
     return _scan(self, dim, None, "logcumsumexp",
                  lambda xp, x, a: xp.logaddexp.accumulate(x, axis=a if a is not None else 0)
                  if x.ndim else x.copy(), "LogcumsumexpBackward0", _logcumsumexp_backward)

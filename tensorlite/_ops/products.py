@@ -19,16 +19,16 @@ import string
 import numpy as np
 
 from .. import _backends
-from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _dim, _wrap, common_device
+from .._tensor import scalar_type_name, Tensor, _compute_dtype, _dim, _wrap, common_device
 from ..autograd.graph import needs_grad, record
 from . import reductions
-from .elementwise import Unary
+from .elementwise import Unary, conjugated
 from .linalg import matmul
 from .optim_support import dot
 
 
 def _name(d):
-    return _TYPE_NAMES[d.name][:-6]
+    return scalar_type_name(d)
 
 
 def _need(t, ndim, fn, what):
@@ -194,6 +194,8 @@ def einsum(equation, *operands):
                 result.append(_einsum_grad(backend, g, out_term, others, term, a))
             return tuple(result)
 
+        if dtype.is_complex:
+            rule = conjugated(xp, rule)
         record("EinsumBackward0", operands, out, rule, saved=operands)
     return out
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import _backends, _device, _dtype
 from .._backends import cpu as _cpu
-from .._tensor import _TYPE_NAMES, Tensor, _compute_dtype, _dim, _wrap
+from .._tensor import scalar_type_name, Tensor, _compute_dtype, _dim, _wrap
 from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import record
 from . import elementwise
@@ -256,7 +256,7 @@ def _needs_float(self, name):
     if not (self._dtype.is_floating_point or self._dtype.is_complex):
         raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be "
                            f"either a floating point or complex dtype. Got: "
-                           f"{_TYPE_NAMES[self._dtype.name].removesuffix('Tensor')}")
+                           f"{scalar_type_name(self._dtype)}")
 
 
 def mean(self, dim=None, keepdim=False, *, dtype=None):

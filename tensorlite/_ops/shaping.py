@@ -20,7 +20,7 @@ import numbers
 import numpy as np
 
 from .. import _dtype
-from .._tensor import _TYPE_NAMES, Size, Tensor, _dim, _wrap
+from .._tensor import scalar_type_name, Size, Tensor, _dim, _wrap
 from . import inplace
 from .shape import cat, make_view
 
@@ -439,7 +439,7 @@ def view_as_complex(input):  # noqa: A002 - PyTorch's argument name
     if complex_dtype is None:
         raise RuntimeError(f"view_as_complex is only supported for half, float and double "
                            f"tensors, but got a tensor of scalar type: "
-                           f"{_TYPE_NAMES[input.dtype.name][:-6]}")
+                           f"{scalar_type_name(input.dtype)}")
     if input.ndim == 0 or input.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     if input._backend.has_data and input._data.strides[-1] != input._data.itemsize:

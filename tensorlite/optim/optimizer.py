@@ -308,8 +308,6 @@ def _cast(param, value, key=None):
 
 def _typename(obj):
     if isinstance(obj, Tensor):
-        from .._tensor import _TYPE_NAMES
-
-        return f"tensorlite.{_TYPE_NAMES.get(obj.dtype.name, 'Tensor')}"
+        return obj.type()
     return type(obj).__module__ + "." + type(obj).__qualname__ \
         if type(obj).__module__ != "builtins" else type(obj).__qualname__
