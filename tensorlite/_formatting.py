@@ -62,6 +62,21 @@ class _Formatter:
         return " " * (self.max_width - len(text)) + text
 
 
+class _ComplexFormatter:
+    """PyTorch's complex format: the real and imaginary parts each through their own
+    formatter, joined as ``real+imagj`` (``tensor([1.0000+2.j, 3.5000-4.j])``)."""
+
+    def __init__(self, values):
+        self.real = _Formatter(values.real, True)
+        self.imag = _Formatter(values.imag, True)
+        self.max_width = self.real.max_width + self.imag.max_width + 2
+
+    def format(self, value):
+        real = self.real.format(value.real)
+        imag = (self.imag.format(value.imag) + "j").lstrip()
+        return real + imag if imag[0] in "+-" else real + "+" + imag
+
+
 def _edges(xp, values):
     """Keep only the first and last ``EDGEITEMS`` along every long axis: what a
     summarized repr shows (and all a device -> host copy needs to move)."""
@@ -128,11 +143,13 @@ def tensor_repr(tensor, prefix="tensor("):
             suffixes.append(f"dtype={dtype}")
         body = "[]"
     else:
-        if dtype not in (default, _dtype.int64, _dtype.bool):
+        default_complex = _dtype.complex128 if default is _dtype.float64 else _dtype.complex64
+        if dtype not in (default, default_complex, _dtype.int64, _dtype.bool):
             suffixes.append(f"dtype={dtype}")
         summarize = tensor.numel() > THRESHOLD
         values = _host_values(tensor, summarize)
-        fmt = _Formatter(values, dtype.is_floating_point)
+        fmt = _ComplexFormatter(values) if dtype.is_complex else \
+            _Formatter(values, dtype.is_floating_point)
         body = _nested(values, indent, tuple(tensor.shape), summarize, fmt)
     if tensor._grad_fn is not None:
         suffixes.append(f"grad_fn=<{tensor._grad_fn.name()}>")

@@ -278,3 +278,13 @@ def test_complex_type_names_as_torch():
         tl.dot(tl.ones(2, dtype=tl.complex64), tl.ones(2, dtype=tl.complex128))
     with pytest.raises(RuntimeError, match=r"c10::complex<double> != c10::complex<float>"):
         tl.ones(2, 2, dtype=tl.complex128) @ tl.ones(2, 2, dtype=tl.complex64)
+
+
+@pytest.mark.parametrize("values", [[1 + 2j, 3.5 - 4j], [1 + 2j, 3 - 4j], [1e-5 + 2j, 3e3 - 4j],
+                                    [float("nan") + 1j, 2j], [[0.1 + 0.2j], [1j]], [-1.5 - 0.25j],
+                                    [complex(i, -i / 7) for i in range(30)]])
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_repr_as_torch(values, dtype):
+    mine = repr(tl.tensor(values, dtype=getattr(tl, dtype)))
+    theirs = repr(torch.tensor(values, dtype=getattr(torch, dtype)))
+    assert mine == theirs.replace("torch.", "tensorlite.")
