@@ -126,8 +126,8 @@ def reference_words(seed, start, count):
 def words(seed, start, count, out=None):
     """Return words ``W(seed, start) … W(seed, start + count - 1)`` at C speed.
 
-    Draws of ``NATIVE_WORDS`` or more words, and draws that do not continue this
-    thread's kept randomgen stream, come from the native library
+    Draws of ``NATIVE_WORDS`` or more words, and draws on a seed this thread keeps no
+    randomgen stream for, come from the native library
     (:mod:`tensorlite.random._native`) where it is available. Otherwise this uses
     randomgen's ``Philox(number=4, width=32)``, which increments its
     128-bit counter *before* each block: positioned with counter
@@ -165,39 +165,40 @@ def words(seed, start, count, out=None):
         _check(seed, start, count)  # raises the precise error
     streams = getattr(_local, "streams", None)
     stream = None if streams is None else streams.get(seed)  # _stream(), inlined: speed
-    gap = start - (_UNKNOWN if stream is None else stream.position)
-    if (count >= NATIVE_WORDS or not 0 <= gap <= _SKIP_WORDS) and start + count <= _native.END:
+    lib = None
+    if (count >= NATIVE_WORDS or stream is None) and start + count <= _native.END:
         lib = _native.library()
-        if lib is not None:
-            if out is not None and out.dtype == np.uint32 and out.flags.c_contiguous:
-                return _native.fill(lib, seed, start, count, out)
-            drawn = _native.fill(lib, seed, start, count, np.empty(count, np.uint32))
-            if out is None:
-                return drawn
-            out[...] = drawn
-            return out
-    if stream is None:
-        stream = _stream(seed)
-    if not 0 <= gap <= _SKIP_WORDS:
-        stream.move_to(start)
-        gap = start % 4
-    stream.position = _UNKNOWN  # should drawing fail half-way
-    drawn = _draw(stream.bit_gen, stream.generator, gap + count)
-    stream.position = start + count
-    if gap:
-        drawn = drawn[gap:]
+    if lib is not None:
+        if out is not None and out.dtype == np.uint32 and out.flags.c_contiguous:
+            return _native.fill(lib, seed, start, count, out)
+        drawn = _native.fill(lib, seed, start, count, np.empty(count, np.uint32))
+    else:
+        drawn = _stream_words(stream or _stream(seed), start, count)
     if out is None:
         return drawn
     out[...] = drawn
     return out
 
 
+def _stream_words(stream, start, count):
+    """The words from ``start`` drawn by this thread's kept randomgen ``stream``."""
+    gap = start - stream.position
+    if not 0 <= gap <= _SKIP_WORDS:
+        stream.move_to(start)
+        gap = start % 4
+    stream.position = _UNKNOWN  # should drawing fail half-way
+    drawn = _draw(stream.bit_gen, stream.generator, gap + count)
+    stream.position = start + count
+    return drawn[gap:] if gap else drawn
+
+
 # The native library serves every draw of at least this many words, and shorter ones
-# that randomgen would have to re-position for (~8 us, set_state): measured (shared
-# 2-core machine, noisy) a native call costs ~3 us of ctypes and NumPy overhead
-# whatever its length, a randomgen draw that continues its kept stream ~2.6-3.5 us up
-# to 256 words, 6.9 us at 1024, 20 us at 4096 (native: 3.3, 4.2 and 6.5 us). So
-# consecutive small draws keep the randomgen stream, and it costs no compile.
+# on a seed this thread keeps no randomgen stream for (creating one costs ~80 us).
+# Measured (shared 2-core machine, noisy, best of 7x20000 calls): a native call costs
+# ~3.5-4 us of ctypes and NumPy overhead up to a few hundred words, a short randomgen
+# draw that continues its kept stream ~2.7-2.9 us up to 64 words, ~4 us at 128 and
+# ~5.5-5.8 us at 256 (native 3.5 us), 7.5 us at 1024 (native 5.5). So short draws in a
+# row stay on the kept stream.
 NATIVE_WORDS = 256
 
 
