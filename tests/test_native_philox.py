@@ -151,6 +151,9 @@ def test_run_reader_in_turn(path):
     big = reader.read(np.arange(2**35, 2**35 + 3 * 5000, 5000), 5000)  # > 4096 words
     assert np.array_equal(big[2], philox.reference_words(2**64 - 1, 2**35 + 10000, 5000))
     assert reader.read([], 5).shape == (0, 5) and reader.read([7], 0).shape == (1, 0)
+    fortran = np.zeros((2, 9), np.uint32, order="F")  # not C-contiguous: randomgen's way
+    assert reader.read([2**35, 2**35 + 20000], 9, out=fortran) is fortran
+    assert np.array_equal(fortran[1], philox.reference_words(2**64 - 1, 2**35 + 20000, 9))
     with pytest.raises(ValueError, match="ascending"):
         reader.read([9, 3, 20], 2)
 
