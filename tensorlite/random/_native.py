@@ -7,7 +7,7 @@ The library is built once per machine and source: the system C compiler
 (``$TENSORLITE_CC``, else ``$CC``, else ``cc``/``gcc`` on the PATH) with ``-O3 -shared
 -fPIC -march=native`` (then without ``-march=native`` should that fail) into
 ``$XDG_CACHE_HOME/tensorlite`` (default ``~/.cache/tensorlite``), named by a hash of
-the source, the compiler, the flags and the host, so a library built for one CPU is
+the source, the compiler, the flags and the host and its CPU, so a library built for one CPU is
 never loaded on another sharing the home directory. Several processes may build at
 once (Dask's process scheduler, pytest workers): each writes a temporary file and
 renames it into place, so a reader only ever sees a whole library.
@@ -129,12 +129,24 @@ def _load():
     return None
 
 
+def _host():
+    """What a -march=native library depends on: the host, its architecture and (on
+    Linux) its CPU's model and instruction-set flags."""
+    cpu = b""
+    try:
+        with open("/proc/cpuinfo", "rb") as f:
+            cpu = b"".join(sorted({line for line in f
+                                   if line.startswith((b"model name", b"flags"))}))
+    except OSError:
+        pass
+    return b"\0".join([platform.node().encode(), platform.machine().encode(), cpu])
+
+
 def _build(cc, source, flags):
     """The path of the library built from ``source`` with ``flags`` (built now unless
     cached), or ``None`` if the compiler fails."""
     key = hashlib.sha256(b"\0".join([source, " ".join(cc).encode(), " ".join(flags).encode(),
-                                     platform.machine().encode(),
-                                     platform.node().encode()])).hexdigest()[:20]
+                                     _host()])).hexdigest()[:20]
     folder = _cache_dir()
     path = os.path.join(folder, f"philox-{key}.so")
     if os.path.exists(path):
