@@ -169,7 +169,8 @@ def words(seed, start, count, out=None):
     if (count >= NATIVE_WORDS or stream is None) and start + count <= _native.END:
         lib = _native.library()
     if lib is not None:
-        if out is not None and out.dtype == np.uint32 and out.flags.c_contiguous:
+        if out is not None and out.dtype == np.uint32 and out.flags.c_contiguous \
+                and out.size == count:  # the C code writes exactly count words
             return _native.fill(lib, seed, start, count, out)
         drawn = _native.fill(lib, seed, start, count, np.empty(count, np.uint32))
     else:
@@ -351,7 +352,9 @@ def run_words(seed, starts, count):
 
 class RunReader:
     """Runs of words at ascending positions, read in turn by one randomgen generator:
-    the rows of a column block of a larger array, group after group.
+    the rows of a column block of a larger array, group after group. (Where the
+    native library is available, each read is one call of it instead, whatever the
+    gaps: what follows is the fallback.)
 
     It draws straight through gaps shorter than about a thousand words (keeping
     only the runs) and jumps over longer ones with ``advance`` (a few microseconds,
@@ -393,11 +396,13 @@ class RunReader:
             _draw(self.bit_gen, self.generator, gap)  # discarded
         self.position = start
 
-    def _native(self, starts, count, out):
+    def _native(self, starts, count, out, dtype):
         """The native library when it can serve these runs into ``out``, else ``None``.
         One call fills every row: no per-row repositioning (randomgen's ``advance``
         costs ~4 us a row)."""
-        if not out.flags.c_contiguous or int(starts.max()) + count > _native.END:
+        if not (out.flags.c_contiguous and out.dtype == dtype
+                and out.shape == (starts.shape[0], count)
+                and int(starts.max()) + count <= _native.END):
             return None
         return _native.library()
 
@@ -414,7 +419,7 @@ class RunReader:
         _check(self.seed, first, last - first + count)
         if runs > 1 and not bool((np.diff(starts) >= 0).all()):
             raise ValueError("run_words: starts must be ascending")
-        lib = self._native(starts, count, out)
+        lib = self._native(starts, count, out, np.uint32)
         if lib is not None:
             return _native.fill_runs(lib, self.seed, starts.astype(np.uint64), count, out)
         # Runs r..j-1 share one draw when every gap between them is short and the
@@ -458,7 +463,7 @@ class RunReader:
         length = out.shape[1]
         starts = np.asarray(starts, dtype=np.int64).reshape(-1)
         if starts.shape[0] and length and int(starts.min()) >= 0:  # else: errors below
-            lib = self._native(starts, length, out)
+            lib = self._native(starts, length, out, np.float32)
             if lib is not None:
                 return _native.fill_runs_unit_float32(lib, self.seed,
                                                       starts.astype(np.uint64), out)
