@@ -94,6 +94,8 @@ def test_words_into_out(path):
     wide = np.zeros(600, np.int64)
     philox.words(3, 5, 600, out=wide)
     assert np.array_equal(wide, want)
+    with pytest.raises(ValueError):  # a wrong size is refused, never overrun
+        philox.words(3, 5, 600, out=np.zeros(601, np.uint32))
 
 
 def test_words_past_2_64_fall_back():
@@ -154,6 +156,8 @@ def test_run_reader_in_turn(path):
     fortran = np.zeros((2, 9), np.uint32, order="F")  # not C-contiguous: randomgen's way
     assert reader.read([2**35, 2**35 + 20000], 9, out=fortran) is fortran
     assert np.array_equal(fortran[1], philox.reference_words(2**64 - 1, 2**35 + 20000, 9))
+    wide = reader.read([2**36], 9, out=np.zeros((1, 9), np.int64))  # another dtype
+    assert np.array_equal(wide[0], philox.reference_words(2**64 - 1, 2**36, 9))
     with pytest.raises(ValueError, match="ascending"):
         reader.read([9, 3, 20], 2)
 
