@@ -14,7 +14,9 @@ Three functions give words:
 
 - :func:`philox4x32_10` / :func:`reference_words` — readable pure NumPy,
   the definition the tests trust;
-- :func:`words` — the same words at C speed from randomgen's ``Philox``;
+- :func:`words` — the same words at C speed: from a small C library built on first
+  use (:mod:`tensorlite.random._native`, ~0.8 ns a word with AVX2), else from
+  randomgen's ``Philox`` (~4-6 ns a word);
 - :func:`run_words` / :class:`RunReader` — many equal-length runs of words at once
   (the rows of a column block of a larger array), at C speed;
 - :func:`buffered` — a few words for a small call, from a run of words this
@@ -28,6 +30,8 @@ import threading
 
 import numpy as np
 from randomgen import Philox
+
+from . import _native
 
 __all__ = ["philox4x32_10", "reference_words", "words", "run_words", "RunReader", "buffered"]
 
@@ -122,7 +126,10 @@ def reference_words(seed, start, count):
 def words(seed, start, count, out=None):
     """Return words ``W(seed, start) … W(seed, start + count - 1)`` at C speed.
 
-    Uses randomgen's ``Philox(number=4, width=32)``, which increments its
+    Draws of ``NATIVE_WORDS`` or more words, and draws on a seed this thread keeps no
+    randomgen stream for, come from the native library
+    (:mod:`tensorlite.random._native`) where it is available. Otherwise this uses
+    randomgen's ``Philox(number=4, width=32)``, which increments its
     128-bit counter *before* each block: positioned with counter
     ``(start // 4 - 1) mod 2**128`` its first block is block ``start // 4``,
     and the first ``start % 4`` words of that block are discarded.
@@ -158,8 +165,24 @@ def words(seed, start, count, out=None):
         _check(seed, start, count)  # raises the precise error
     streams = getattr(_local, "streams", None)
     stream = None if streams is None else streams.get(seed)  # _stream(), inlined: speed
-    if stream is None:
-        stream = _stream(seed)
+    lib = None
+    if (count >= NATIVE_WORDS or stream is None) and start + count <= _native.END:
+        lib = _native.library()
+    if lib is not None:
+        if out is not None and out.dtype == np.uint32 and out.flags.c_contiguous \
+                and out.size == count:  # the C code writes exactly count words
+            return _native.fill(lib, seed, start, count, out)
+        drawn = _native.fill(lib, seed, start, count, np.empty(count, np.uint32))
+    else:
+        drawn = _stream_words(stream or _stream(seed), start, count)
+    if out is None:
+        return drawn
+    out[...] = drawn
+    return out
+
+
+def _stream_words(stream, start, count):
+    """The words from ``start`` drawn by this thread's kept randomgen ``stream``."""
     gap = start - stream.position
     if not 0 <= gap <= _SKIP_WORDS:
         stream.move_to(start)
@@ -167,12 +190,17 @@ def words(seed, start, count, out=None):
     stream.position = _UNKNOWN  # should drawing fail half-way
     drawn = _draw(stream.bit_gen, stream.generator, gap + count)
     stream.position = start + count
-    if gap:
-        drawn = drawn[gap:]
-    if out is None:
-        return drawn
-    out[...] = drawn
-    return out
+    return drawn[gap:] if gap else drawn
+
+
+# The native library serves every draw of at least this many words, and shorter ones
+# on a seed this thread keeps no randomgen stream for (creating one costs ~80 us).
+# Measured (shared 2-core machine, noisy, best of 7x20000 calls): a native call costs
+# ~3.5-4 us of ctypes and NumPy overhead up to a few hundred words, a short randomgen
+# draw that continues its kept stream ~2.7-2.9 us up to 64 words, ~4 us at 128 and
+# ~5.5-5.8 us at 256 (native 3.5 us), 7.5 us at 1024 (native 5.5). So short draws in a
+# row stay on the kept stream.
+NATIVE_WORDS = 256
 
 
 class _Stream:
@@ -324,7 +352,9 @@ def run_words(seed, starts, count):
 
 class RunReader:
     """Runs of words at ascending positions, read in turn by one randomgen generator:
-    the rows of a column block of a larger array, group after group.
+    the rows of a column block of a larger array, group after group. (Where the
+    native library is available, each read is one call of it instead, whatever the
+    gaps: what follows is the fallback.)
 
     It draws straight through gaps shorter than about a thousand words (keeping
     only the runs) and jumps over longer ones with ``advance`` (a few microseconds,
@@ -344,7 +374,8 @@ class RunReader:
         seed, first = int(seed), int(first)
         _check(seed, first, 0)
         self.seed = seed
-        self._restart(first)
+        self.bit_gen = None  # made on the first randomgen read (~80 us): native needs none
+        self.position = first
 
     def _restart(self, start):
         """A new bit generator at the block of word ``start``."""
@@ -355,7 +386,8 @@ class RunReader:
 
     def _seek(self, start):
         """Make ``start`` the next word ``bit_gen`` yields."""
-        if start < self.position:  # runs overlapping the previous read's (rare): restart
+        if self.bit_gen is None or start < self.position:
+            # the first randomgen read, or runs overlapping the previous read's (rare)
             self._restart(start)
         gap = start - self.position
         if gap > _SKIP_WORDS:
@@ -363,6 +395,16 @@ class RunReader:
         elif gap > 0:
             _draw(self.bit_gen, self.generator, gap)  # discarded
         self.position = start
+
+    def _native(self, starts, count, out, dtype):
+        """The native library when it can serve these runs into ``out``, else ``None``.
+        One call fills every row: no per-row repositioning (randomgen's ``advance``
+        costs ~4 us a row)."""
+        if not (out.flags.c_contiguous and out.dtype == dtype
+                and out.shape == (starts.shape[0], count)
+                and int(starts.max()) + count <= _native.END):
+            return None
+        return _native.library()
 
     def read(self, starts, count, out=None):
         """Words ``W(s) … W(s + count - 1)`` for each ``s`` in ``starts`` (ascending),
@@ -377,6 +419,9 @@ class RunReader:
         _check(self.seed, first, last - first + count)
         if runs > 1 and not bool((np.diff(starts) >= 0).all()):
             raise ValueError("run_words: starts must be ascending")
+        lib = self._native(starts, count, out, np.uint32)
+        if lib is not None:
+            return _native.fill_runs(lib, self.seed, starts.astype(np.uint64), count, out)
         # Runs r..j-1 share one draw when every gap between them is short and the
         # whole stretch is bounded; the group boundaries come from one vectorized pass.
         gaps = starts[1:] - starts[:-1] - count
@@ -416,7 +461,13 @@ class RunReader:
         NumPy's ``Generator.random(dtype=float32)`` computes exactly this from each
         word."""
         length = out.shape[1]
-        for r, start in enumerate(np.asarray(starts, dtype=np.int64).tolist()):
+        starts = np.asarray(starts, dtype=np.int64).reshape(-1)
+        if starts.shape[0] and length and int(starts.min()) >= 0:  # else: errors below
+            lib = self._native(starts, length, out, np.float32)
+            if lib is not None:
+                return _native.fill_runs_unit_float32(lib, self.seed,
+                                                      starts.astype(np.uint64), out)
+        for r, start in enumerate(starts.tolist()):
             _check(self.seed, start, length)
             self._seek(start)
             self.generator.random(dtype=np.float32, out=out[r])
