@@ -184,8 +184,8 @@ def test_a_block_runs_on_the_calling_thread(monkeypatch):
     alone still does."""
     used = []
     monkeypatch.setattr(cpu, "_THREADS", 2)
-    real = cpu._get_pool
-    monkeypatch.setattr(cpu, "_get_pool", lambda: used.append(1) or real())
+    real = cpu._common.thread_pool
+    monkeypatch.setattr(cpu._common, "thread_pool", lambda: used.append(1) or real())
     cpu.fill_block("normal", (4, 2**15), ((0, 4), (0, 2**15)), np.float32, 1, 0, chunk=2**10)
     cpu.fill_block("randint", (64, 512), ((0, 64), (1, 500)), np.int64, 1, 0, chunk=2**10,
                    low=0, high=9)

@@ -3,12 +3,43 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 import dataclasses
 import math
 from typing import Any
 
 import ml_dtypes
 import numpy as np
+
+THREADS = os.cpu_count() or 1
+"""Threads the CPU backend works on (random fills, large reductions), the caller's
+included: PyTorch's CPU build uses every core too."""
+
+_pool = None
+_pool_lock = threading.Lock()
+
+
+def thread_pool():
+    """The CPU backend's one pool of ``THREADS - 1`` helper threads (the calling thread
+    always works too), created on first use. Its callers never wait on a job the pool has
+    not started -- they cancel it and run it themselves -- so work submitted from inside
+    a job cannot deadlock."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max(THREADS - 1, 1), thread_name_prefix="tensorlite-cpu")
+        return _pool
+
+
+def _reset_pool():
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):  # a forked child inherits the pool but not its threads
+    os.register_at_fork(after_in_child=_reset_pool)
 
 _HALF = (np.dtype(np.float16), np.dtype(ml_dtypes.bfloat16))
 _NO_CONTEXT = contextlib.nullcontext()  # reusable: nothing to select on a single device

@@ -26,10 +26,8 @@ NumPy's ufuncs release the GIL, so chunks run in parallel on ``os.cpu_count()``
 threads, the calling one included.
 """
 
-import os
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -48,9 +46,7 @@ BLOCK_CHUNK = 2**16
 values and transform scratch (~14 bytes an element) then stay in its core's
 cache: measured faster per element than ``CHUNK`` for ``randn`` blocks."""
 
-_THREADS = os.cpu_count() or 1
-_pool = None
-_pool_lock = threading.Lock()
+_THREADS = _common.THREADS
 _local = threading.local()
 
 
@@ -59,16 +55,6 @@ def _workspace():
     if not hasattr(_local, "workspace"):
         _local.workspace = _quantized.Workspace()
     return _local.workspace
-
-
-def _reset_pool():
-    global _pool
-    _pool = None
-
-
-# A forked child inherits the pool object but not its threads.
-if hasattr(os, "register_at_fork"):  # POSIX only
-    os.register_at_fork(after_in_child=_reset_pool)
 
 
 def _run(job, items):
@@ -96,7 +82,7 @@ def _run(job, items):
                 return
             job(item)
 
-    helpers = [_get_pool().submit(work) for _ in range(min(_THREADS, len(items)) - 1)]
+    helpers = [_common.thread_pool().submit(work) for _ in range(min(_THREADS, len(items)) - 1)]
     try:
         work()
     except BaseException:  # e.g. KeyboardInterrupt: leave the helpers nothing more to do
@@ -127,14 +113,6 @@ class _serial:
 
     def __exit__(self, *exc):
         _local.serial = self.was
-
-
-def _get_pool():
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max(_THREADS - 1, 1), thread_name_prefix="tensorlite-random")
-        return _pool
 
 
 def fill(kind, shape, dtype, seed, offset, *, out=None, chunk=CHUNK, **params):

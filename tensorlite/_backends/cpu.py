@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -19,26 +17,12 @@ def _physical_memory():
         return 2**48
 
 
-THREADS = os.cpu_count() or 1
-"""Threads a large reduction is split over (PyTorch's CPU build uses every core too)."""
+THREADS = _common.THREADS
 
 PARALLEL_MIN = 1 << 20
 """Elements from which a reduction is split over :data:`THREADS` threads. Below it the
 thread handoff (tens of µs) would cost more than it saves; above it each piece is a
 memory-bound pass of at least half a million elements."""
-
-_pool = None
-_pool_lock = threading.Lock()
-
-
-def _reset_pool():
-    global _pool
-    _pool = None
-
-
-if hasattr(os, "register_at_fork"):  # a forked child inherits the pool but not its threads
-    os.register_at_fork(after_in_child=_reset_pool)
-
 
 def parallel(jobs):
     """Call each zero-argument callable in ``jobs``, concurrently, and return their
@@ -53,11 +37,7 @@ def parallel(jobs):
     """
     if len(jobs) == 1 or THREADS == 1:
         return [job() for job in jobs]
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(THREADS - 1, thread_name_prefix="tensorlite-cpu")
-        pool = _pool
+    pool = _common.thread_pool()
     futures = [pool.submit(job) for job in jobs[:-1]]
     try:
         last = jobs[-1]()

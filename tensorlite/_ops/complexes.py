@@ -33,9 +33,6 @@ from . import elementwise, shaping
 _COMPLEX32 = _dtype._NO_COMPLEX32
 
 
-def _scalar_name(d):
-    return scalar_type_name(d)
-
 
 def _parts(fn, first, second, names):
     """Check two real parts as PyTorch does (same dtype, floating) and return their
@@ -45,11 +42,11 @@ def _parts(fn, first, second, names):
             raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be "
                             f"Tensor, not {type(t).__name__}")
     if first.dtype is not second.dtype:
-        raise RuntimeError(f"Expected object of scalar type {_scalar_name(first.dtype)} but "
-                           f"got scalar type {_scalar_name(second.dtype)} for second argument")
+        raise RuntimeError(f"Expected object of scalar type {scalar_type_name(first.dtype)} but "
+                           f"got scalar type {scalar_type_name(second.dtype)} for second argument")
     if first.dtype not in (_dtype.float16, _dtype.float32, _dtype.float64):
         raise RuntimeError(f"Expected both inputs to be Half, Float or Double tensors but got "
-                           f"{_scalar_name(first.dtype)} and {_scalar_name(second.dtype)}")
+                           f"{scalar_type_name(first.dtype)} and {scalar_type_name(second.dtype)}")
     if first.dtype is _dtype.float16:
         raise NotImplementedError(f"{fn}(): {_COMPLEX32}")
     device = common_device((first, second), fn)

@@ -105,16 +105,13 @@ class Binary:
                  if letter in uses and isinstance(t, Tensor)]
         need_x, need_y = getattr(a, "requires_grad", False), getattr(b, "requires_grad", False)
 
-        conjugate = out._dtype.is_complex
-
         def backward(grads):
             with _quiet():  # inf/nan as in PyTorch, in either rule
-                if conjugate:
-                    gx, gy = _conjugate_rule(xp, rule, grads[0], sx, sy, sz)
-                else:
-                    gx, gy = rule(xp, grads[0], sx, sy, sz)
+                gx, gy = rule(xp, grads[0], sx, sy, sz)
             return gx if need_x else None, gy if need_y else None
 
+        if out._dtype.is_complex:
+            backward = conjugated(xp, backward)
         record(self.node, (a, b), out, backward, saved)
 
 
@@ -323,15 +320,16 @@ def _unary_call(op):
     return call
 
 
-def _conjugate_rule(xp, rule, g, *args):
-    """A rule written as the chain rule ``g * f'(z)``, in PyTorch's convention for a
-    complex output: ``g * conj(f'(z))`` (the conjugate Wirtinger derivative, which
-    makes ``x.grad`` the direction of steepest ascent of a real loss).
+def conjugated(xp, backward):
+    """``backward`` -- an engine rule of one output written as the chain rule
+    ``g * f'(z)`` -- in PyTorch's convention for a complex result: ``g * conj(f'(z))``
+    (the conjugate Wirtinger derivative, which makes ``x.grad`` the direction of steepest
+    ascent of a real loss), computed as ``conj(backward(conj(g)))``.
 
-    Every elementwise function with a complex result here is holomorphic (or, like
-    ``conj``, anti-holomorphic with a rule already in that form, which this leaves
-    unchanged), so ``conj(rule(conj(g)))`` is PyTorch's gradient; functions with a
-    real result of a complex input (``abs``, ``angle``) write theirs directly.
+    Every operation that uses it is holomorphic or multilinear (elementwise functions
+    with a complex result, products), or, like ``conj``, has a rule already in that form,
+    which this leaves unchanged; functions with a real result of a complex input
+    (``abs``, ``angle``) write their rules directly.
 
     >>> import tensorlite as tl
     >>> z = tl.tensor([1 + 2j], requires_grad=True)
@@ -339,16 +337,6 @@ def _conjugate_rule(xp, rule, g, *args):
     >>> z.grad.numpy()
     array([2.-4.j], dtype=complex64)
     """
-    grads = rule(xp, xp.conj(g), *args)
-    if not isinstance(grads, tuple):
-        return (_conj_or_none(xp, grads),)
-    return tuple(_conj_or_none(xp, grad) for grad in grads)
-
-
-def conjugated(xp, backward):
-    """``backward`` (an engine rule of one output, written as the chain rule of a
-    holomorphic or multilinear function, e.g. a product) in PyTorch's convention for a
-    complex result, as :func:`_conjugate_rule` explains."""
     def rule(grads):
         return tuple(_conj_or_none(xp, g) for g in backward([xp.conj(grads[0])]))
     return rule
@@ -385,12 +373,12 @@ class Unary:
         sx = x if "x" in self.uses else None
         sz = data if "z" in self.uses else None
         saved = [t for t, letter in ((tensor, "x"), (out, "z")) if letter in self.uses]
+        def backward(grads):
+            return (rule(xp, grads[0], sx, sz, *params),)
+
         if out._dtype.is_complex:
-            record(self.node, (tensor,), out,
-                   lambda grads: _conjugate_rule(xp, rule, grads[0], sx, sz, *params), saved)
-        else:
-            record(self.node, (tensor,), out,
-                   lambda grads: (rule(xp, grads[0], sx, sz, *params),), saved)
+            backward = conjugated(xp, backward)
+        record(self.node, (tensor,), out, backward, saved)
 
     def _general(self, tensor, dtype, params):
         if self.float_only and not (dtype.is_floating_point or dtype.is_complex):

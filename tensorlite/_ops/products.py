@@ -27,9 +27,6 @@ from .linalg import matmul
 from .optim_support import dot
 
 
-def _name(d):
-    return scalar_type_name(d)
-
 
 def _need(t, ndim, fn, what):
     if not isinstance(t, Tensor):
@@ -162,8 +159,8 @@ def einsum(equation, *operands):
             raise TypeError(f"einsum(): operands must be Tensors, got {type(t).__name__}")
     dtypes = {t.dtype for t in operands}
     if len(dtypes) > 1:
-        raise RuntimeError(f"expected scalar type {_name(operands[0].dtype)} but found "
-                           f"{_name(next(d for d in dtypes if d is not operands[0].dtype))}")
+        raise RuntimeError(f"expected scalar type {scalar_type_name(operands[0].dtype)} but found "
+                           f"{scalar_type_name(next(d for d in dtypes if d is not operands[0].dtype))}")
     terms, out_term = _parse(equation, operands)
     device = common_device(operands, "einsum")
     backend = _backends.get(device)
