@@ -7,6 +7,7 @@ definition ``philox.reference_words``. The loader must never raise: a missing
 compiler, a failed build, a failed load or wrong words all fall back to randomgen.
 """
 
+import ctypes
 import os
 import shutil
 import stat
@@ -15,6 +16,7 @@ import threading
 import numpy as np
 import pytest
 
+import tensorlite._native as native_build
 from tensorlite.random import _native, philox
 
 HAVE_CC = bool(os.environ.get("TENSORLITE_CC") or os.environ.get("CC")
@@ -227,14 +229,14 @@ def test_disabled_by_the_environment(fresh, monkeypatch):
 
 
 def test_a_missing_source_falls_back(fresh, monkeypatch):
-    monkeypatch.setattr(_native, "SOURCE", str(fresh / "nowhere.c"))
+    monkeypatch.setattr(_native.LIBRARY, "source", str(fresh / "nowhere.c"))
     assert _native.library() is None
 
 
 def test_an_unloadable_library_falls_back(fresh, monkeypatch):
     junk = fresh / "junk.so"
     junk.write_bytes(b"not a shared library")
-    monkeypatch.setattr(_native, "_build", lambda cc, source, flags: str(junk))
+    monkeypatch.setattr(native_build, "build", lambda *args: str(junk))
     assert _native.library() is None
 
 
@@ -266,13 +268,14 @@ def test_without_march_native_the_portable_kernel(fresh, monkeypatch):
 def test_concurrent_builds_share_one_library(fresh):
     # builders racing on an empty cache each rename a whole library into place
     cc = [shutil.which("cc") or shutil.which("gcc")]
-    with open(_native.SOURCE, "rb") as f:
-        source = f.read()
+    source = _native.LIBRARY.source
+    with open(source, "rb") as f:
+        text = f.read()
     paths, barrier = [], threading.Barrier(2)
 
     def build():
         barrier.wait()
-        paths.append(_native._build(cc, source, _native.FLAG_SETS[-1]))
+        paths.append(native_build.build("philox", cc, source, text, native_build.FLAG_SETS[-1]))
 
     threads = [threading.Thread(target=build) for _ in range(2)]
     for t in threads:
@@ -281,5 +284,6 @@ def test_concurrent_builds_share_one_library(fresh):
         t.join()
     assert paths[0] == paths[1] and os.path.exists(paths[0])
     assert os.listdir(os.path.dirname(paths[0])) == [os.path.basename(paths[0])]
-    assert _native._build(cc, source, _native.FLAG_SETS[-1]) == paths[0]  # cached
-    assert _native._open(paths[0]) is not None
+    cached = native_build.build("philox", cc, source, text, native_build.FLAG_SETS[-1])
+    assert cached == paths[0]
+    assert _native._setup(ctypes.CDLL(paths[0]))
