@@ -275,7 +275,7 @@ def cpu_cases(s: Sizes):
             note="NumPy: resample out-of-range" if name == "trunc_normal_" else "")
     o = s.orthogonal
 
-    def np_orthogonal():
+    def np_orthogonal(o=o):  # bound now: `o` is reused below (the MLP's outputs)
         rng = _rng()
         return lambda: _np_orthogonal(rng, o)
 

@@ -37,6 +37,7 @@ from .. import _dtype, _recipe, _validation
 from .._creation import empty, eye as _eye
 from .._creation import tensor as as_tensor
 from .._math import erfinv
+from ..linalg import positive_q
 from .._tensor import Tensor, _wrap
 from ..random.distributions import stable_argsort
 from ..random.sampling import randint
@@ -649,10 +650,8 @@ def orthogonal_(tensor, gain=1, generator=None):
             # against 0.42-0.57 s serial (PyTorch's orthogonal_: 0.54-2.2 s, measured
             # side by side); the blocked Householder steps synchronize threads per panel.
             with serial_blas(tensor.device):
-                q, r = xp.linalg.qr(m)
-            # Q R is unique only up to the signs of R's diagonal; fixing them makes Q Haar.
-            # The gain joins the signs (exact: they are +-1), one vectorized pass over Q.
-            q *= xp.sign(xp.diagonal(r)) * work._np.type(gain)
+                q = positive_q(xp, m)
+            q *= work._np.type(gain)
             if rows < cols:
                 q = q.T
         tensor.copy_(_wrap(q, tensor.device, work).reshape(tensor.shape))
