@@ -650,8 +650,7 @@ def orthogonal_(tensor, gain=1, generator=None):
             # against 0.42-0.57 s serial (PyTorch's orthogonal_: 0.54-2.2 s, measured
             # side by side); the blocked Householder steps synchronize threads per panel.
             with serial_blas(tensor.device):
-                q = positive_q(xp, m)
-            q *= work._np.type(gain)
+                q = positive_q(xp, m, gain)
             if rows < cols:
                 q = q.T
         tensor.copy_(_wrap(q, tensor.device, work).reshape(tensor.shape))
