@@ -276,7 +276,7 @@ def _block_reflector(a, leaf):
     return v, t, np.concatenate([d1, d2])
 
 
-def positive_q(xp, a, gain=1.0, block=128, leaf=32):
+def _positive_q(xp, a, gain=1.0, block=128, leaf=32):
     r"""``gain`` times the ``Q`` of :math:`a = QR` with :math:`\operatorname{diag}(R) > 0`,
     for an ``m x n`` float32/float64 array with ``m >= n`` (``Q``: ``m x n``, orthonormal
     columns).
@@ -303,7 +303,7 @@ def positive_q(xp, a, gain=1.0, block=128, leaf=32):
         >>> import numpy as np
         >>> a = np.random.default_rng(0).standard_normal((5, 3))
         >>> q, r = np.linalg.qr(a)
-        >>> np.allclose(positive_q(np, a, 2.0), 2 * q * np.sign(np.diagonal(r)))
+        >>> np.allclose(_positive_q(np, a, 2.0), 2 * q * np.sign(np.diagonal(r)))
         True
     """
     if xp is not np:

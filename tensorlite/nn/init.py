@@ -37,7 +37,7 @@ from .. import _dtype, _recipe, _validation
 from .._creation import empty, eye as _eye
 from .._creation import tensor as as_tensor
 from .._math import erfinv
-from ..linalg import positive_q
+from ..linalg import _positive_q
 from .._tensor import Tensor, _wrap
 from ..random.distributions import stable_argsort
 from ..random.sampling import randint
@@ -604,9 +604,11 @@ def orthogonal_(tensor, gain=1, generator=None):
 
     (computed on the transpose when ``rows < cols``), so :math:`W W^\top =
     \text{gain}^2 I` when ``rows <= cols`` and :math:`W^\top W = \text{gain}^2 I`
-    otherwise. The normals come from the stream; the QR is the device's own
-    (``numpy.linalg.qr`` / ``cupy.linalg.qr``), so devices agree only up to
-    rounding. Half types are computed in float32 and rounded once.
+    otherwise. The normals come from the stream. For a full-rank matrix this
+    :math:`Q` is unique, so the QR only sets the rounding: on the CPU a blocked
+    Householder QR made of matrix products (``tensorlite.linalg._positive_q``), on
+    CUDA ``cupy.linalg.qr``; devices agree up to rounding. The QR runs in the
+    tensor's dtype (as PyTorch's), half types in float32, rounded once.
 
     Args:
         tensor: an n-dimensional ``tensorlite.Tensor``, where :math:`n \geq 2`
@@ -643,14 +645,15 @@ def orthogonal_(tensor, gain=1, generator=None):
         with backend.context(tensor.device):
             xp = backend.xp
             m = flattened._data.T if rows < cols else flattened._data
-            # QR in the work dtype (float32 for float32 and half tensors): a float64 QR
-            # is no faster in OpenBLAS and would double the copies (measured, 1024x1024).
+            # QR in the work dtype (float32 for float32 and half tensors), as PyTorch's:
+            # its error against the exact Q is PyTorch's float32 QR's (cond * eps, about
+            # 3e-6 at 1024x1024; numpy.linalg.qr works in float64 even for float32).
             # On one BLAS thread (serial_blas): on this 2-core machine, under the load of
-            # other processes, OpenBLAS's threaded QR of 1024x1024 float32 took 2.2-4.9 s
-            # against 0.42-0.57 s serial (PyTorch's orthogonal_: 0.54-2.2 s, measured
-            # side by side); the blocked Householder steps synchronize threads per panel.
+            # other processes, 1024x1024 float32 took 0.81-1.5 s with OpenBLAS's threads
+            # for the products against 0.21-0.30 s serial (PyTorch's orthogonal_:
+            # 1.3-3.3 s, measured side by side); threads synchronize in every product.
             with serial_blas(tensor.device):
-                q = positive_q(xp, m, gain)
+                q = _positive_q(xp, m, gain)
             if rows < cols:
                 q = q.T
         tensor.copy_(_wrap(q, tensor.device, work).reshape(tensor.shape))
