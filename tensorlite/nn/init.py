@@ -41,7 +41,6 @@ from ..linalg import _positive_q
 from .._tensor import Tensor, _wrap
 from ..random.distributions import stable_argsort
 from ..random.sampling import randint
-from ._functional._utils import serial_blas
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
            "zeros_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_",
@@ -648,12 +647,7 @@ def orthogonal_(tensor, gain=1, generator=None):
             # QR in the work dtype (float32 for float32 and half tensors), as PyTorch's:
             # its error against the exact Q is PyTorch's float32 QR's (cond * eps, about
             # 3e-6 at 1024x1024; numpy.linalg.qr works in float64 even for float32).
-            # On one BLAS thread (serial_blas): on this 2-core machine, under the load of
-            # other processes, 1024x1024 float32 took 0.81-1.5 s with OpenBLAS's threads
-            # for the products against 0.21-0.30 s serial (PyTorch's orthogonal_:
-            # 1.3-3.3 s, measured side by side); threads synchronize in every product.
-            with serial_blas(tensor.device):
-                q = _positive_q(xp, m, gain)
+            q = _positive_q(xp, m, gain)
             if rows < cols:
                 q = q.T
         tensor.copy_(_wrap(q, tensor.device, work).reshape(tensor.shape))
