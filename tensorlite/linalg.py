@@ -47,7 +47,6 @@ class LinAlgError(RuntimeError):
 
 
 _QR = return_type("linalg_qr", ("Q", "R"))
-_CPU = _device("cpu")
 _SVD = return_type("linalg_svd", ("U", "S", "Vh"))
 _EIGH = return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 _SLOGDET = return_type("linalg_slogdet", ("sign", "logabsdet"))
@@ -240,6 +239,9 @@ def qr(A, mode="reduced"):
 
 
 # ---- Q of a QR with a positive diagonal (nn.init.orthogonal_) ----------------------------
+_CPU = _device("cpu")
+
+
 def _block_reflector(a, leaf):
     r"""``(V, T, d)`` for the ``m x k`` block ``a`` (``m >= k``): Householder reflectors
     :math:`H_1 \cdots H_k = I - V T V^\top` (``V`` unit lower trapezoidal, ``T`` upper
@@ -331,10 +333,13 @@ def _reflect(c, v, t, vt_x, x):
 
 def _householder_q(a, gain, block, leaf):
     """``_positive_q`` on the CPU. BLAS runs on one thread, and the large products on
-    column halves in two threads (``cpu.parallel``, where the caller runs a half the pool
-    has not started): on this shared 2-core machine OpenBLAS's own threads took 0.81-1.5 s
-    for 1024x1024 float32 under load against 0.21-0.30 s on one thread (measured side by
-    side), as its threads wait for each other in every product; split halves do not."""
+    column halves in two threads (``cpu.parallel``: the caller runs a half the pool has not
+    started, so a busy core costs no waiting). Measured on this shared 2-core machine at a
+    load of 6-9, 1024x1024 float32: with OpenBLAS's own threads in the products 0.81-1.5 s
+    (its threads wait for each other in every product), on one BLAS thread 0.21-0.30 s,
+    and the halves side by side 0.26-0.29 s median against 0.24-0.29 s on one thread
+    (PyTorch's orthogonal_: 1.3-3.3 s). On an idle machine both halves run at once (not
+    measured: this machine was never idle)."""
     m, n = a.shape
     a = a.copy()
     panels, signs = [], []
