@@ -233,9 +233,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
-        from .activation import leaky_relu
+        from ..._ops import elementwise
+        from .activation import _activation
 
-        return leaky_relu(input, (lower + upper) / 2, inplace=inplace)
+        return _activation(elementwise.leaky_relu, input, (lower + upper) / 2,
+                           inplace=inplace, fn="rrelu", node="RreluWithNoiseBackward0",
+                           inplace_node="RreluWithNoiseBackward1")
     slopes = _creation.empty(tuple(input.shape), device=input.device,
                              dtype=input.dtype).uniform_(lower, upper)
     noise = (input > 0).to(input.dtype)
