@@ -60,6 +60,7 @@ def chain_matmul(*matrices):
 from . import autograd  # noqa: E402
 from . import cuda  # noqa: E402
 from . import xpu  # noqa: E402
+from . import accelerator  # noqa: E402
 from . import random  # noqa: E402
 from .random import (Generator, default_generator, get_rng_state, initial_seed,  # noqa: E402
                      manual_seed, seed, set_rng_state)

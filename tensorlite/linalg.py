@@ -35,6 +35,7 @@ from ._ops.ordering import return_type
 from ._ops.products import cross as _cross
 from ._ops.shaping import diagonal as _diagonal
 from ._tensor import scalar_type_name, Tensor, _wrap, common_device
+from ._ops.elementwise import conjugated
 from .autograd.graph import needs_grad, record
 
 __all__ = ["vector_norm", "matrix_norm", "norm", "qr", "svd", "svdvals", "eigh", "eigvalsh",
@@ -410,6 +411,20 @@ def eigvalsh(A, UPLO="L"):
 
 
 # ---- with derivatives ----------------------------------------------------------------
+def _inverse(A, x):
+    """``inv(x)`` for a derivative rule (on meta: a shape-only array, as a rule must
+    return)."""
+    backend = A._backend
+    return backend.xp.linalg.inv(x) if backend.has_data else backend.empty(x.shape, x.dtype,
+                                                                             A.device)
+
+
+def _holomorphic(A, xp, rule):
+    """``rule`` (written as the real chain rule) in PyTorch's convention for complex ``A``:
+    ``conj(rule(conj(g)))``, the conjugate Wirtinger derivative of a holomorphic map."""
+    return conjugated(xp, rule) if A.dtype.is_complex else rule
+
+
 def inv(A):
     """The inverse of each square matrix; singular input raises ``LinAlgError``."""
     _float_input(A, "inv")
@@ -417,8 +432,8 @@ def inv(A):
     out = _out(z, A)
     if A.requires_grad and needs_grad(A):
         xp = A._backend.xp
-        record("LinalgInvExBackward0", (A,), out,
-               lambda grads: (-xp.matmul(_mT(xp, z), xp.matmul(grads[0], _mT(xp, z))),))
+        record("LinalgInvExBackward0", (A,), out, _holomorphic(A, xp, lambda grads: (
+            -xp.matmul(_mT(xp, z), xp.matmul(grads[0], _mT(xp, z))),)))
     return out
 
 
@@ -465,7 +480,7 @@ def solve(A, B, *, left=True):
             ga = -xp.matmul(gb, _mT(xp, x))
             return ga, (gb[..., 0] if vector else gb)
 
-        record("LinalgSolveExBackward0", (A, B), out, rule, saved=(A,))
+        record("LinalgSolveExBackward0", (A, B), out, _holomorphic(A, xp, rule), saved=(A,))
     return out
 
 
@@ -522,8 +537,8 @@ def det(A):
     out = _out(A._backend.xp.asarray(d), A)
     if A.requires_grad and needs_grad(A):
         xp = A._backend.xp
-        record("LinalgDetBackward0", (A,), out, lambda grads: (
-            (grads[0] * d)[..., None, None] * _mT(xp, xp.linalg.inv(x)),))
+        record("LinalgDetBackward0", (A,), out, _holomorphic(A, xp, lambda grads: (
+            (grads[0] * d)[..., None, None] * _mT(xp, _inverse(A, x)),)))
     return out
 
 
@@ -536,11 +551,16 @@ def slogdet(A):
     s, la = _out(xp.asarray(sign), A), _out(xp.asarray(logabs), A, A.dtype.to_real())
     if A.requires_grad and needs_grad(A):
         def rule(grads):
+            # PyTorch's slogdet_backward: conj(g) * A^{-H}, where for complex input
+            # g = g_logabsdet - i Im(g_sign * conj(sign)) (the sign moves with the phase)
             g = grads[1] if grads[1] is not None else xp.zeros(batch, x.dtype)
-            return (g[..., None, None] * _mT(xp, xp.linalg.inv(x)),)
+            if xp.iscomplexobj(x):
+                g = g - 1j * (grads[0] * xp.conj(sign)).imag
+            return (xp.conj(g)[..., None, None] * xp.conj(_mT(xp, _inverse(A, x))),)
 
+        # a real sign is piecewise constant: it stays in the graph (as PyTorch's) with a
+        # zero gradient
         record("LinalgSlogdetBackward0", (A,), (s, la), rule)
-        s.requires_grad, s._grad_fn = False, None  # the sign is piecewise constant
     return _SLOGDET(s, la)
 
 
@@ -599,6 +619,8 @@ _SVD_LEGACY = return_type("svd", ("U", "S", "V"))
 def logdet(A):
     """:math:`\\log \\det A` (NaN for a negative determinant)."""
     sign, logabs = slogdet(A)
+    if A.dtype.is_complex:  # log|det| + i arg(det)
+        return sign.log() + logabs
     return logabs + (sign < 0).to(logabs.dtype).masked_fill(sign < 0, float("nan"))
 
 

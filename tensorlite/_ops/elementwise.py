@@ -30,7 +30,7 @@ from .._backends._common import quiet_float_errors as _quiet
 from .._tensor import (scalar_type_name, Tensor, _as_array, _compute_dtype, _operand, _wrap,
                        common_device)
 from ..autograd import grad_mode as _grad_mode
-from ..autograd.graph import needs_grad, record
+from ..autograd.graph import named, needs_grad, record
 from . import inplace
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -69,7 +69,10 @@ class Binary:
         self.backward = backward
         self.uses = uses
         self.out_dtype = out_dtype  # fn(promoted dtype) -> result dtype; None: promoted
-        self.node = node or name.title().replace("_", "") + "Backward0"
+        # PyTorch names the node after the overload: one name, or three for
+        # (tensor, tensor), (tensor, scalar) and (scalar, tensor) (``PowBackward1/0/2``)
+        node = node or name.title().replace("_", "") + "Backward0"
+        self.node = (node,) * 3 if isinstance(node, str) else tuple(node)
         self._call = _binary_call(self)  # also installed as the Tensor method
 
     def __call__(self, a, b):
@@ -112,7 +115,9 @@ class Binary:
 
         if out._dtype.is_complex:
             backward = conjugated(xp, backward)
-        record(self.node, (a, b), out, backward, saved)
+        node = self.node[0 if isinstance(a, Tensor) and isinstance(b, Tensor) else
+                         1 if isinstance(a, Tensor) else 2]
+        record(node, (a, b), out, backward, saved)
 
 
 def _binary_call(op):
@@ -240,16 +245,19 @@ def _extreme_backward(xp, g, x, y, z, select):
 
 
 add = Binary("add", lambda xp, x, y: xp.add(x, y), lambda xp, g, x, y, z: (g, g))
-sub = Binary("sub", lambda xp, x, y: xp.subtract(x, y), lambda xp, g, x, y, z: (g, -g))
+sub = Binary("sub", lambda xp, x, y: xp.subtract(x, y), lambda xp, g, x, y, z: (g, -g),
+             node=("SubBackward0", "SubBackward0", "RsubBackward1"))  # 1 - x: rsub
 mul = Binary("mul", lambda xp, x, y: xp.multiply(x, y),
              lambda xp, g, x, y, z: (g * y, g * x), uses="xy")
 div = Binary("div", lambda xp, x, y: xp.true_divide(x, y),
              lambda xp, g, x, y, z: (g / y, -g * z / y), uses="yz", out_dtype=float_result)
-pow_ = Binary("pow", _pow_forward, _pow_backward, uses="xyz")
+pow_ = Binary("pow", _pow_forward, _pow_backward, uses="xyz",
+              node=("PowBackward1", "PowBackward0", "PowBackward2"))
 floor_divide = Binary("floor_divide", lambda xp, x, y: xp.floor_divide(x, y),
                       lambda xp, g, x, y, z: (g * 0, g * 0))
 remainder = Binary("remainder", lambda xp, x, y: xp.remainder(x, y),
-                   lambda xp, g, x, y, z: (g, -g * xp.floor_divide(x, y)), uses="xy")
+                   lambda xp, g, x, y, z: (g, -g * xp.floor_divide(x, y)), uses="xy",
+                   node=("RemainderBackward1", "RemainderBackward0", "RemainderBackward1"))
 maximum = Binary("maximum", lambda xp, x, y: xp.maximum(x, y),
                  lambda xp, g, x, y, z: _extreme_backward(xp, g, x, y, z, lambda a, b: a > b),
                  uses="xy")
@@ -507,7 +515,16 @@ def _clamp_backward(xp, g, x, z, low, high):
     return g * keep
 
 
-_clamp_scalar = Unary("clamp", _clamp_forward, _clamp_backward, uses="x", float_only=False)
+# PyTorch's overloads: clamp(Scalar, Scalar) is ClampBackward1, clamp_min/clamp_max(Scalar)
+# have their own nodes
+_clamp_scalar = Unary("clamp", _clamp_forward, _clamp_backward, uses="x", float_only=False,
+                      node="ClampBackward1")
+clamp_min_scalar = Unary("clamp_min", lambda xp, x, low: _clamp_forward(xp, x, low, None),
+                         lambda xp, g, x, z, low: _clamp_backward(xp, g, x, z, low, None),
+                         uses="x")
+clamp_max_scalar = Unary("clamp_max", lambda xp, x, high: _clamp_forward(xp, x, None, high),
+                         lambda xp, g, x, z, high: _clamp_backward(xp, g, x, z, None, high),
+                         uses="x")
 
 
 def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
@@ -573,8 +590,8 @@ def masked_fill(self, mask, value):
         if not value.requires_grad:
             value = value.item()
     if isinstance(value, Tensor):
-        return where(mask, value.to(self._dtype), self)
-    return where(mask, value, self).to(self._dtype)
+        return named(where(mask, value.to(self._dtype), self), "MaskedFillBackward1")
+    return named(where(mask, value, self), "MaskedFillBackward0").to(self._dtype)
 
 
 # ---- Tensor methods ------------------------------------------------------------------------

@@ -391,7 +391,8 @@ def scatter(self, dim, index, src=None, value=None, *, reduce=None):
         raise TypeError("scatter(): expected 'src' or 'value'")
     if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError(f"reduce argument must be either add or multiply. Got {reduce}")
-    return _scatter(self, dim, index, src, reduce, True, "scatter", "ScatterBackward0")
+    return _scatter(self, dim, index, src, reduce, True, "scatter",
+                    "ScatterBackward0" if isinstance(src, Tensor) else "ScatterBackward1")
 
 
 def scatter_add(self, dim, index, src):

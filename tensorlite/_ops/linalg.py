@@ -123,9 +123,14 @@ def matmul(a, b):
         if a.dtype.is_complex:  # PyTorch's convention: g @ conj(y)^T, conj(x)^T @ g
             backward = conjugated(xp, backward)
 
-        record("MmBackward0" if a.ndim == 2 and b.ndim == 2 else "MatmulBackward0", (a, b),
-               out, backward, saved=[t for t, s in ((a, sx), (b, sy)) if s is not None])
+        record(_MATMUL_NODES.get((a.ndim, b.ndim), "UnsafeViewBackward0"), (a, b), out,
+               backward, saved=[t for t, s in ((a, sx), (b, sy)) if s is not None])
     return out
+
+
+# the node PyTorch's matmul ends with, by operand ranks (batched products: a reshape)
+_MATMUL_NODES = {(2, 2): "MmBackward0", (2, 1): "MvBackward0", (1, 1): "DotBackward0",
+                 (1, 2): "SqueezeBackward4"}
 
 
 def linear(input, weight, bias=None):  # noqa: A002 - PyTorch's names

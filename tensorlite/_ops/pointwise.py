@@ -20,6 +20,7 @@ tensor([1.3333])
 from __future__ import annotations
 
 import math
+import numbers
 import numpy as np
 
 from .. import _dtype, _math
@@ -152,11 +153,13 @@ BINARY = {
                          lambda xp, g, x, y, z: (g * xp.exp2(x - z), g * xp.exp2(y - z)),
                          uses="xyz"),
     "fmod": Binary("fmod", lambda xp, x, y: xp.fmod(x, y),
-                   lambda xp, g, x, y, z: (g, -g * xp.trunc(x / y)), uses="xy"),
+                   lambda xp, g, x, y, z: (g, -g * xp.trunc(x / y)), uses="xy",
+                   node=("FmodBackward1", "FmodBackward0", "FmodBackward1")),
     "copysign": Binary("copysign", lambda xp, x, y: xp.copysign(x, y),
                        lambda xp, g, x, y, z: (xp.where(x == 0, 0, g * z / xp.where(x == 0, 1, x)),
                                                g * 0),
-                       uses="xz", out_dtype=float_result),
+                       uses="xz", out_dtype=float_result,
+                       node=("CopysignBackward0", "CopysignBackward1", "CopysignBackward0")),
     "fmax": Binary("fmax", lambda xp, x, y: xp.fmax(x, y),
                    lambda xp, g, x, y, z: (g * ((x >= y) | xp.isnan(y)),
                                            g * ~((x >= y) | xp.isnan(y))), uses="xy"),
@@ -165,10 +168,12 @@ BINARY = {
                                            g * ~((x <= y) | xp.isnan(y))), uses="xy"),
     "xlogy": Binary("xlogy", lambda xp, x, y: xp.where(x == 0, 0, x * xp.log(y)),
                     lambda xp, g, x, y, z: (xp.where(x == 0, 0, g * xp.log(y)), g * x / y),
-                    uses="xy", out_dtype=float_result),
+                    uses="xy", out_dtype=float_result,
+                    node=("XlogyBackward0", "XlogyBackward2", "XlogyBackward1")),
     "float_power": Binary("float_power", lambda xp, x, y: xp.power(x, y),
                           lambda xp, g, x, y, z: elementwise._pow_backward(xp, g, x, y, z),
-                          uses="xyz", out_dtype=lambda d: _dtype.float64),
+                          uses="xyz", out_dtype=lambda d: _dtype.float64,
+                          node=elementwise.pow_.node),  # PyTorch computes it as pow
 }
 LOGICAL = {name: Binary(name, (lambda f: lambda xp, x, y: getattr(xp, f)(x, y))(name),
                         out_dtype=lambda d: _dtype.bool)
@@ -213,10 +218,14 @@ def div(self, other, *, rounding_mode=None):
 
 
 def clamp_min(self, min):  # noqa: A002
+    if isinstance(min, numbers.Number) and self._dtype.is_floating_point:
+        return elementwise.clamp_min_scalar(self, min)
     return self.clamp(min=min)
 
 
 def clamp_max(self, max):  # noqa: A002
+    if isinstance(max, numbers.Number) and self._dtype.is_floating_point:
+        return elementwise.clamp_max_scalar(self, max)
     return self.clamp(max=max)
 
 

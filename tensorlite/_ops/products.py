@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import _backends
 from .._tensor import scalar_type_name, Tensor, _compute_dtype, _dim, _wrap, common_device
-from ..autograd.graph import needs_grad, record
+from ..autograd.graph import named, needs_grad, record
 from . import reductions
 from .elementwise import Unary, conjugated
 from .linalg import matmul
@@ -52,7 +52,7 @@ def bmm(self, mat2):
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{self.shape[0]}, {self.shape[2]}] but got: "
                            f"[{mat2.shape[0]}, {mat2.shape[1]}].")
-    return matmul(self, mat2)
+    return named(matmul(self, mat2), "BmmBackward0")
 
 
 def mv(self, vec):

@@ -316,14 +316,15 @@ def _prod_backward(xp, g, x, z, axis, shape):
                                axis=-1), -1)
     others = (before * after).reshape(moved.shape)
     others = xp.transpose(others, tuple(np.argsort(kept + axes)))
-    return g * others
+    return g * (xp.conj(others) if xp.iscomplexobj(others) else others)  # PyTorch's convention
 
 
 def prod(self, dim=None, keepdim=False, *, dtype=None):
     acc = _dtype.to_dtype(dtype) if dtype is not None else (
-        self._dtype if self._dtype.is_floating_point else _dtype.int64)
+        self._dtype if self._dtype.is_floating_point or self._dtype.is_complex else _dtype.int64)
     return reduce(self, lambda xp, x, a, k: xp.prod(x, axis=a, keepdims=k), dim, keepdim,
-                  acc, "prod", "ProdBackward0", _prod_backward)
+                  acc, "prod", "ProdBackward0" if dim is None else "ProdBackward1",
+                  _prod_backward)
 
 
 def _even_ties(xp, g, x, z, axis, shape):

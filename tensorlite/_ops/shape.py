@@ -25,7 +25,7 @@ from .._backends import _common
 from .._factories import check_memory_format
 from .._tensor import (Size, Tensor, _dim, _operand, _shape_arg, _transfer, _wrap,
                        common_device)
-from ..autograd.graph import needs_grad, record
+from ..autograd.graph import named, needs_grad, record
 from . import inplace
 
 
@@ -154,7 +154,9 @@ def squeeze(self, dim=None):
         axes = {_dim(d, self.ndim, "squeeze") for d in dims} if self.ndim else set()
         shape = tuple(s for i, s in enumerate(self.shape) if not (i in axes and s == 1))
     in_shape = self._data.shape
-    return make_view(self, lambda xp, x: x.reshape(shape), "SqueezeBackward0",
+    node = "SqueezeBackward0" if dim is None else "SqueezeBackward2" if isinstance(
+        dim, (tuple, list)) else "SqueezeBackward1"  # PyTorch's overloads
+    return make_view(self, lambda xp, x: x.reshape(shape), node,
                      lambda xp, g: g.reshape(in_shape))
 
 
@@ -332,25 +334,25 @@ def copy_(self, src, non_blocking=False):
                          source=src)
 
 
-def fill_(self, value):
+def fill_(self, value, node="FillBackward2"):  # PyTorch's fill_(Scalar) node
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got "
                                f"tensor with {value.ndim} dimensions.")
         if needs_grad(self, value) and value.requires_grad:
-            return inplace.assign_result(self, value.to(self._dtype).expand(self.shape),
-                                         "fill_")
+            return inplace.assign_result(self, named(value.to(self._dtype).expand(
+                self.shape).clone(), "FillBackward3"), "fill_")
         value = value.item()
     inplace.check_writable(self)
     value = _validation.scalar_to(value, self._dtype._np, "fill_")  # overflow, NaN into ints
     inplace.write(self, Ellipsis, _operand(value, self._device, self._dtype._np), "fill_")
     if self._grad_fn is not None and needs_grad(self):
-        record("FillBackward0", (), self, lambda grads: ())  # old values get no gradient
+        record(node, (), self, lambda grads: ())  # old values get no gradient
     return self
 
 
 def zero_(self):
-    return self.fill_(0)
+    return fill_(self, 0, "ZeroBackward0")
 
 
 # ---- joining -------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ import itertools
 import numpy as np
 
 from .. import _dtype
+from ..autograd import grad_mode as _grad_mode
+from ..autograd.graph import needs_grad, record
 from .._backends import cpu as _cpu
 from .._tensor import Tensor, common_device
 from . import reductions
@@ -65,14 +67,36 @@ def aminmax(self, *, dim=None, keepdim=False):
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
     x = self._data
-    if dim is None and type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN and \
-            x.dtype == self._dtype._np:
-        lo, hi = _minmax_blocks(x.reshape(-1))
-        return _AMINMAX(*(reduce(self, lambda xp, x, a, k, v=v: v.reshape(
-            (1,) * x.ndim if k else ()), None, keepdim, self._dtype, name, node,
-            reductions._even_ties) for v, name, node in (
-                (lo, "amin", "AminBackward0"), (hi, "amax", "AmaxBackward0"))))
-    return _AMINMAX(self.amin(dim, keepdim), self.amax(dim, keepdim))
+    with _grad_mode.no_grad():  # one node for both results below, as PyTorch's
+        if dim is None and type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN and \
+                x.dtype == self._dtype._np:
+            lo, hi = (reduce(self, lambda xp, x, a, k, v=v: v.reshape(
+                (1,) * x.ndim if k else ()), None, keepdim, self._dtype, "aminmax")
+                for v in _minmax_blocks(x.reshape(-1)))
+        else:
+            lo, hi = self.amin(dim, keepdim), self.amax(dim, keepdim)
+    if needs_grad(self) and (self._dtype.is_floating_point or self._dtype.is_complex):
+        _record_aminmax(self, lo, hi, dim, keepdim)
+    return _AMINMAX(lo, hi)
+
+
+def _record_aminmax(self, lo, hi, dim, keepdim):
+    """Give ``(lo, hi)`` one ``AminmaxBackward0`` node: each result's gradient is shared
+    evenly among the positions attaining it (as ``amin``/``amax``), and the two add."""
+    axis = reductions._axes(self, dim, "aminmax")
+    xp, x, shape = self._backend.xp, self._data, self._data.shape
+    outs = (lo._data, hi._data)
+
+    def rule(grads):
+        total = None
+        for g, z in zip(grads, outs):
+            part = reductions._even_ties(
+                xp, reductions._unreduce(xp, g, shape, axis, keepdim), x,
+                reductions._unreduce(xp, z, shape, axis, keepdim), axis, shape)
+            total = part if total is None else total + part
+        return (total,)
+
+    record("AminmaxBackward0", (self,), (lo, hi), rule, saved=(self,))
 
 
 _BLOCK_BYTES = 1 << 18

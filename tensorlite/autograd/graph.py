@@ -242,6 +242,15 @@ def record(name, inputs, outputs, backward, saved=()):
     return node
 
 
+def named(result, name):
+    """``result`` with its freshly recorded node renamed ``name``: PyTorch's name for an
+    operation that tensorlite computes with an op of another name (``masked_fill`` by
+    ``where``, ``F.leaky_relu(x, inplace=True)``'s ``LeakyReluBackward1``)."""
+    if result._grad_fn is not None:
+        result._grad_fn._name = name
+    return result
+
+
 def sum_to(grad, shape):
     """Sum ``grad`` over the dimensions that broadcasting added or expanded, so it
     has ``shape`` (the one helper that undoes broadcasting for every rule)."""

@@ -21,6 +21,7 @@ Sequential(
 from . import functional, init, parallel, utils
 from .modules import *  # noqa: F401,F403
 from .modules import __all__ as _modules_all
-from .parameter import Parameter
+from . import parameter
+from .parameter import Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["Parameter", "init", "functional", "utils"] + _modules_all
+__all__ = ["Parameter", "UninitializedParameter", "UninitializedBuffer", "parameter", "init", "functional", "utils"] + _modules_all

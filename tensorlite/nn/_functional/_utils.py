@@ -12,7 +12,7 @@ import numpy as np
 from ... import _backends
 from ..._ops import inplace
 from ..._tensor import Tensor, _compute_dtype, _wrap, common_device
-from ...autograd.graph import needs_grad, record
+from ...autograd.graph import named, needs_grad, record
 
 
 def check_tensor(x, name, fn):
@@ -48,9 +48,11 @@ def finish(data, device, dtype):
     return _wrap(data, device, dtype)
 
 
-def inplace_result(input, result):  # noqa: A002
-    """Write ``result`` into ``input`` (the ``inplace=True`` forms) and return ``input``."""
-    return inplace.assign_result(input, result)
+def inplace_result(input, result, node=None):  # noqa: A002
+    """Write ``result`` into ``input`` (the ``inplace=True`` forms) and return ``input``;
+    ``node`` renames the recorded node where PyTorch's in-place kernel has its own name
+    (``F.leaky_relu(x, inplace=True)`` is ``LeakyReluBackward1``)."""
+    return inplace.assign_result(input, named(result, node) if node else result)
 
 
 def is_int(v):

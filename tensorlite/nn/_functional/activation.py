@@ -24,7 +24,7 @@ from ... import _dtype
 from ..._ops import elementwise
 from ..._ops import inplace as _inplace_ops
 from ..._ops.elementwise import Unary
-from ...autograd.graph import needs_grad
+from ...autograd.graph import named, needs_grad
 from ._utils import check_tensor, fused, inplace_result, is_int
 
 __all__ = ["relu", "relu_", "leaky_relu", "tanh", "sigmoid", "gelu", "silu", "elu", "selu",
@@ -97,7 +97,10 @@ _threshold = Unary("threshold", lambda xp, x, t, v: xp.where(x > t, x, _c(x, v))
                    lambda xp, g, x, z, t, v: g * (x > t), uses="x")
 
 
-def _activation(op, input, *params, inplace=False, fn):  # noqa: A002
+def _activation(op, input, *params, inplace=False, fn, node=None,  # noqa: A002
+                inplace_node=None):
+    """``op(input, *params)``, written into ``input`` when ``inplace``; ``node`` and
+    ``inplace_node`` are PyTorch's node names where they differ from ``op``'s."""
     check_tensor(input, "input", fn)
     source = input
     if inplace and needs_grad(input):
@@ -105,7 +108,9 @@ def _activation(op, input, *params, inplace=False, fn):  # noqa: A002
         # (the DCGAN discriminator's ``LeakyReLU(0.2, inplace=True)`` after BatchNorm)
         source = _inplace_ops._snapshot(input)
     result = op(source, *params)
-    return inplace_result(input, result) if inplace else result
+    if inplace:
+        return inplace_result(input, result, inplace_node or node)
+    return named(result, node) if node else result
 
 
 # ---- the existing ones --------------------------------------------------------------------
@@ -124,7 +129,7 @@ def relu_(input):  # noqa: A002
 def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
     """:math:`x` where :math:`x > 0`, else :math:`\\text{negative\\_slope} \\cdot x`."""
     return _activation(elementwise.leaky_relu, input, float(negative_slope), inplace=inplace,
-                       fn="leaky_relu")
+                       fn="leaky_relu", inplace_node="LeakyReluBackward1")
 
 
 def tanh(input):  # noqa: A002
@@ -167,20 +172,23 @@ def silu(input, inplace=False):  # noqa: A002
 
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
     r""":math:`x` for :math:`x > 0`, else :math:`\alpha (e^x - 1)` (Clevert et al., 2015)."""
-    return _activation(_elu, input, float(alpha), 1.0, 1.0, inplace=inplace, fn="elu")
+    return _activation(_elu, input, float(alpha), 1.0, 1.0, inplace=inplace, fn="elu",
+                       inplace_node="EluBackward1")
 
 
 def selu(input, inplace=False):  # noqa: A002
     r""":math:`\lambda\,\mathrm{ELU}_\alpha(x)` with :math:`\alpha \approx 1.6733`,
     :math:`\lambda \approx 1.0507` (Klambauer et al., 2017)."""
-    return _activation(_elu, input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace=inplace, fn="selu")
+    return _activation(_elu, input, _SELU_ALPHA, _SELU_SCALE, 1.0, inplace=inplace, fn="selu",
+                       inplace_node="EluBackward1")
 
 
 def celu(input, alpha=1.0, inplace=False):  # noqa: A002
     r""":math:`\max(0, x) + \min(0, \alpha (e^{x/\alpha} - 1))`."""
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError")
-    return _activation(_elu, input, float(alpha), 1.0, 1.0 / alpha, inplace=inplace, fn="celu")
+    return _activation(_elu, input, float(alpha), 1.0, 1.0 / alpha, inplace=inplace, fn="celu",
+                       node="CeluBackward0", inplace_node="CeluBackward1")
 
 
 def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002
@@ -255,7 +263,7 @@ def softshrink(input, lambd=0.5):  # noqa: A002
 def threshold(input, threshold, value, inplace=False):  # noqa: A002
     """``input`` where it exceeds ``threshold``, else ``value``."""
     return _activation(_threshold, input, float(threshold), float(value), inplace=inplace,
-                       fn="threshold")
+                       fn="threshold", inplace_node="ThresholdBackward1")
 
 
 def prelu(input, weight):  # noqa: A002
@@ -374,4 +382,4 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):  # noqa: A002
 def threshold_(input, threshold, value):  # noqa: A002
     """In-place :func:`threshold`."""
     return _activation(_threshold, input, float(threshold), float(value), inplace=True,
-                       fn="threshold_")
+                       fn="threshold_", inplace_node="ThresholdBackward1")

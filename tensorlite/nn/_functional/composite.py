@@ -37,11 +37,13 @@ import math
 import numpy as np
 
 from ... import _creation
-from ..._ops.shape import cat, stack
+from ..._ops.shape import cat
 from ..._tensor import Tensor
 from . import loss as _loss
 from .dropout import check_p
+from ...autograd.graph import named
 from ._utils import check_tensor, inplace_result, ntuple
+from .ctc import ctc_nll
 
 __all__ = ["local_response_norm", "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
            "alpha_dropout", "feature_alpha_dropout", "rrelu", "rrelu_", "embedding_bag",
@@ -233,9 +235,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):  
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     if not training:
-        from .activation import leaky_relu
+        from ..._ops import elementwise
+        from .activation import _activation
 
-        return leaky_relu(input, (lower + upper) / 2, inplace=inplace)
+        return _activation(elementwise.leaky_relu, input, (lower + upper) / 2,
+                           inplace=inplace, fn="rrelu", node="RreluWithNoiseBackward0",
+                           inplace_node="RreluWithNoiseBackward1")
     slopes = _creation.empty(tuple(input.shape), device=input.device,
                              dtype=input.dtype).uniform_(lower, upper)
     noise = (input > 0).to(input.dtype)
@@ -298,8 +303,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,  # no
             raise ValueError("offsets has to be a 1D Tensor but got None")
         if offsets.ndim != 1:
             raise ValueError("offsets has to be a 1D Tensor")
-        starts = _as_index_list(offsets)
-        nbags, flat = len(starts) - (1 if include_last_offset else 0), input
+        starts = _as_index_list(offsets) if offsets.device.type != "meta" else None
+        nbags, flat = offsets.shape[0] - (1 if include_last_offset else 0), input
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
                          f"{input.ndim}")
@@ -313,28 +318,50 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,  # no
             raise AssertionError("padding_idx must be within the number of embeddings")
         padding_idx = padding_idx % n
     rows = embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq)
-    idx = _as_index_list(flat)
-    ends = list(starts[1:]) + [len(idx)]
-    bag = np.full(len(idx), -1, dtype=np.int64)
-    for b in range(nbags):
-        bag[starts[b]:ends[b]] = b
-    keep = (bag >= 0) & (idx != (-1 if padding_idx is None else padding_idx))
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.reshape(-1, 1)
+    if rows.device.type == "meta" or starts is None:  # no indices to read: shapes only
+        return named(rows.new_zeros(nbags, weight.shape[1]) + rows.sum(0) * 0,
+                     "EmbeddingBagBackward0")
+    idx = _as_index_list(flat)
+    # each position's bag (-1: after the last bag), bags being consecutive runs
+    ends = np.append(starts[1:], len(idx))[:nbags]
+    bag = np.full(len(idx), -1, dtype=np.int64)
+    if nbags:
+        bag[starts[0]:ends[-1]] = np.repeat(np.arange(nbags), ends - starts[:nbags])
+    keep = (bag >= 0) & (idx != (-1 if padding_idx is None else padding_idx))
     positions = np.flatnonzero(keep)
     out = rows.new_zeros(nbags, weight.shape[1])
     if positions.size == 0:
         return out
     take = _creation.tensor(positions, device=rows.device)
     kept, owner = rows.index_select(0, take), bag[positions]
+    counts = np.bincount(owner, minlength=nbags)
     if mode == "max":
-        return stack([kept[_creation.tensor(np.flatnonzero(owner == b), device=rows.device)]
-                      .max(0).values if (owner == b).any() else out[b] for b in range(nbags)])
-    out = out.index_add(0, _creation.tensor(owner, device=rows.device), kept)
-    if mode == "mean":
-        counts = np.maximum(np.bincount(owner, minlength=nbags), 1)
-        out = out / _creation.tensor(counts, device=rows.device, dtype=out.dtype).reshape(-1, 1)
-    return out
+        out = _bag_max(kept, owner, counts, out)
+    else:
+        out = out.index_add(0, _creation.tensor(owner, device=rows.device), kept)
+        if mode == "mean":
+            out = out / _creation.tensor(np.maximum(counts, 1), device=rows.device,
+                                         dtype=out.dtype).reshape(-1, 1)
+    return named(out, "EmbeddingBagBackward0")
+
+
+def _bag_max(kept, owner, counts, zeros):
+    """Each bag's elementwise maximum of its rows (``owner`` nondecreasing), the gradient
+    going to the first row attaining it (PyTorch's); empty bags give zeros. The rows are
+    laid out as a ``(bags, longest bag, dim)`` block padded with ``-inf``, so one ``max``
+    over the middle axis does every bag at once."""
+    nbags, longest = len(counts), int(counts.max())
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(len(owner)) - first[owner]  # position of each row in its bag
+    layout = np.full((nbags, longest), len(owner), dtype=np.int64)  # len(owner): padding
+    layout[owner, rank] = np.arange(len(owner))
+    pad = _creation.full((1, kept.shape[1]), float("-inf"), device=kept.device,
+                         dtype=kept.dtype)
+    block = cat([kept, pad], 0)[_creation.tensor(layout, device=kept.device)]
+    filled = _creation.tensor(counts > 0, device=kept.device).reshape(-1, 1)
+    return block.max(1).values.where(filled, zeros)
 
 
 # ------------------------------------------------------------------------- losses
@@ -420,7 +447,15 @@ def _reduce(values, reduction):
     raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-_IMPOSSIBLE = -1e30  # log-probability of an unreachable CTC state; finite keeps gradients 0
+
+def _ctc_lengths(lengths):
+    """Lengths given as a tensor or a sequence, as an int64 array (zeros for a meta tensor,
+    whose values are unknown: shapes only)."""
+    if isinstance(lengths, Tensor):
+        if lengths.device.type == "meta":
+            return np.zeros(lengths.numel(), np.int64)
+        return _as_index_list(lengths)
+    return _as_index_list(_creation.tensor(list(np.atleast_1d(lengths))))
 
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0,
@@ -441,73 +476,32 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0,
     if lp.ndim != 3:
         raise RuntimeError(f"ctc_loss: log_probs must be 2-D or 3-D, got {list(log_probs.shape)}")
     steps, batch, classes = lp.shape
-    in_len = _as_index_list(input_lengths if isinstance(input_lengths, Tensor)
-                            else _creation.tensor(list(np.atleast_1d(input_lengths))))
-    tg_len = _as_index_list(target_lengths if isinstance(target_lengths, Tensor)
-                            else _creation.tensor(list(np.atleast_1d(target_lengths))))
+    in_len, tg_len = _ctc_lengths(input_lengths), _ctc_lengths(target_lengths)
     if len(in_len) != batch:
         raise RuntimeError("input_lengths must be of size batch_size")
     if len(tg_len) != batch:
         raise RuntimeError("target_lengths must be of size batch_size")
     if not 0 <= blank < classes:
         raise RuntimeError("blank must be in label range")
-    labels = _as_index_list(targets)
-    if targets.ndim == 1 and not unbatched:
-        ends = np.cumsum(tg_len)
-        seqs = [labels[e - n:e] for e, n in zip(ends, tg_len)]
-    else:
-        width = targets.shape[-1]
-        seqs = [labels.reshape(-1, width)[b, :tg_len[b]] for b in range(batch)]
-    losses = []
-    for b in range(batch):
-        if in_len[b] > steps:
+    seqs = None  # on meta: no lengths or labels to read, shapes only
+    if lp.device.type != "meta":
+        if (in_len > steps).any():
             raise RuntimeError(f"Expected input_lengths to have value at most {steps}, but got "
-                               f"value {in_len[b]} (while checking arguments for ctc_loss_cpu)")
-        losses.append(_ctc_one(lp[:, b], seqs[b], int(in_len[b]), blank))
-    nll = stack(losses)
-    infinite = nll.detach() > -_IMPOSSIBLE / 10
+                               f"value {in_len[in_len > steps][0]} (while checking arguments "
+                               f"for ctc_loss_cpu)")
+        labels = _as_index_list(targets)
+        if targets.ndim == 1 and not unbatched:
+            ends = np.cumsum(tg_len)
+            seqs = [labels[e - n:e] for e, n in zip(ends, tg_len)]
+        else:
+            width = targets.shape[-1]
+            seqs = [labels.reshape(-1, width)[b, :tg_len[b]] for b in range(batch)]
+    nll = ctc_nll(lp, seqs, in_len, blank, zero_infinity)
     if zero_infinity:
-        nll = nll.masked_fill(infinite, 0.0)
-    else:
-        nll = nll.masked_fill(infinite, float("inf"))
+        nll = nll.where(~nll.detach().isinf(), 0.0)
     if unbatched:
         nll = nll.reshape(())
     if reduction == "mean":
         lengths = _creation.tensor(np.maximum(tg_len, 1), device=nll.device, dtype=nll.dtype)
         return (nll / lengths.reshape(nll.shape)).mean()
     return _reduce(nll, reduction)
-
-
-def _ctc_one(lp, labels, length, blank):
-    """``-log p(labels | lp[:length])`` for one sample; ``lp`` is ``(T, C)``.
-
-    The value is the alpha recursion's.  The gradient is PyTorch's convention:
-    ``exp(lp) - gamma`` (gamma the posterior of each label at each step) instead
-    of the plain ``-gamma`` — the gradient with respect to the logits when
-    ``lp = log_softmax(logits)``, which leaves the gradient through a
-    following ``log_softmax`` unchanged because gamma sums to 1 at each step.
-    """
-    dev, dt = lp.device, lp.dtype
-    if length == 0:  # only the empty labelling has an alignment of no steps
-        return _creation.tensor(0.0 if len(labels) == 0 else -_IMPOSSIBLE, device=dev,
-                                dtype=dt) + lp.sum() * 0
-    ext = np.full(2 * len(labels) + 1, blank, dtype=np.int64)
-    ext[1::2] = labels
-    n = len(ext)
-    # a skip over a blank from s - 2 is allowed unless it would merge equal labels
-    skip = np.zeros(n, dtype=bool)
-    skip[2:] = (ext[2:] != blank) & (ext[2:] != ext[:-2])
-    ext_t = _creation.tensor(ext, device=dev)
-    no_skip = _creation.tensor(np.where(skip, 0.0, _IMPOSSIBLE), device=dev, dtype=dt)
-    pad = _creation.full((2,), _IMPOSSIBLE, device=dev, dtype=dt)
-    start = np.full(n, _IMPOSSIBLE)
-    start[:2] = 0.0
-    alpha = _creation.tensor(start, device=dev, dtype=dt) + lp[0].index_select(0, ext_t)
-    for t in range(1, length):
-        shifted1 = cat([pad[:1], alpha], 0)[:n]
-        shifted2 = cat([pad, alpha], 0)[:n] + no_skip
-        alpha = stack([alpha, shifted1, shifted2], 0).logsumexp(0) + lp[t].index_select(0, ext_t)
-    nll = -alpha[-2:].logsumexp(0) if n > 1 else -alpha[-1]
-    used = lp[:length]
-    softmax_term = (used * used.detach().exp()).sum()
-    return nll + (softmax_term - softmax_term.detach())  # adds 0, and exp(lp) to the gradient

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from ...autograd import grad_mode as _autograd
 from ... import _backends, _device, _dtype
 from ..._tensor import Tensor
-from ..parameter import Parameter
+from ..parameter import Parameter, is_lazy
 from . import _hooks
 
 __all__ = ["Module"]
@@ -461,7 +461,9 @@ class Module:
                 if param is None:
                     continue
                 new = fn(param)
-                if new is not param:
+                if is_lazy(new):  # a lazy module's placeholder: only its target changes
+                    param._device, param._dtype = new._device, new._dtype
+                elif new is not param:
                     param._data, param._device, param._dtype = new._data, new._device, new._dtype
             for key, buf in self._buffers.items():
                 if buf is not None:
@@ -521,10 +523,10 @@ class Module:
         state = OrderedDict()
         for name, param in self._parameters.items():
             if param is not None:
-                state[name] = param if keep_vars else param.detach()
+                state[name] = param if keep_vars or is_lazy(param) else param.detach()
         for name, buf in self._buffers.items():
             if buf is not None and name not in self._non_persistent_buffers_set:
-                state[name] = buf if keep_vars else buf.detach()
+                state[name] = buf if keep_vars or is_lazy(buf) else buf.detach()
         return state
 
     def state_dict(self, *, destination=None, prefix="", keep_vars=False):
@@ -572,6 +574,11 @@ class Module:
                                   f'torch.Tensor or Tensor-like object from checkpoint but '
                                   f'received {type(value)}')
                     continue
+                if is_lazy(param):  # a lazy module takes the checkpoint's shapes
+                    if is_lazy(value):
+                        continue
+                    with _autograd.no_grad():
+                        param.materialize(value.shape)
                 if value.shape != param.shape:
                     errors.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{value.shape} from checkpoint, the shape in current model "
