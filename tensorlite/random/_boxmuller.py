@@ -55,10 +55,11 @@ library = LIBRARY.get
 reset = LIBRARY.reset
 
 
-def normal(lib, words, n, mean, std, out):
-    """``distributions.normal(np, words, n, float32, mean, std, out)`` with ``lib``:
-    ``words`` (C-contiguous ``uint32``, at least ``2 * ceil(n / 2)``; used as scratch)
-    into ``out`` (C-contiguous float32, ``n`` elements)."""
+def normal(lib, words, n, mean, std, out, scratch=None):
+    """``distributions.normal(np, words, n, float32, mean, std, out, scratch)`` with
+    ``lib``: ``words`` (C-contiguous ``uint32``, at least ``2 * ceil(n / 2)``; used as
+    scratch unless ``scratch``, a C-contiguous array as long, is given) into ``out``
+    (C-contiguous float32, ``n`` elements)."""
     pairs = (n + 1) // 2
     w = words[:2 * pairs]
     # u1 and theta in out's memory when it has room (no fresh pages: the NumPy path's
@@ -67,7 +68,7 @@ def normal(lib, words, n, mean, std, out):
     u1, theta = scratch[:pairs], scratch[pairs:]
     lib.bm_prepare(w.ctypes.data, pairs, _STEP, u1.ctypes.data, theta.ctypes.data)
     np.log(u1, out=u1)
-    z = w.view(_F32)
+    z = (w if scratch is None else scratch[:2 * pairs]).view(_F32)
     np.cos(theta, out=z[:pairs])
     np.sin(theta, out=z[pairs:])
     affine = (mean, std) != (0.0, 1.0)

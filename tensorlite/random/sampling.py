@@ -181,8 +181,21 @@ def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=
     if n > SMALL or len(shape) > check.MAX_DIMS:
         return None
     gen = default_generator if generator is None else _generator(generator, dev, fn)
-    data = _cpu_random.small(kind, gen, n, d._np, low, high, p)  # 1-D
-    return _wrap(data if len(shape) == 1 else data.reshape(shape), dev, d, requires_grad)
+    data = _cpu_random.small(kind, gen, n, d._np, low, high, p)  # 1-D, new
+    if len(shape) != 1:
+        data.shape = shape  # in place: ~0.1 us less than reshape's new array
+    return _wrap(data, dev, d, requires_grad)
+
+
+def _defaults(dtype, out, device, fn, kernel):
+    """The result's dtype and device: ``_float_dtype`` and ``_target`` in one call for
+    the commonest call (no dtype, out or device; profiled on rand(3, 4): their four
+    frames were a tenth of the call)."""
+    if dtype is None and out is None and device is None:
+        dev = _device.get_default_device()
+        if dev is _CPU:
+            return _dtype.get_default_dtype(), dev
+    return _float_dtype(dtype, fn, kernel, out), _target(device, fn)
 
 
 # ---- constructors ------------------------------------------------------------------------
@@ -199,8 +212,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     tensor([0.3990, 0.8805])
     """
     shape = _shape(size, kw, layout, "rand")
-    d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
-    dev = _target(device, "rand")
+    d, dev = _defaults(dtype, out, device, "rand", "check_uniform_bounds")
     result = None if d.is_complex else _direct("uniform", shape, d, dev, generator, out,
                                                requires_grad, "rand")
     if result is not None:
@@ -219,8 +231,7 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     tensorlite.Size([3])
     """
     shape = _shape(size, kw, layout, "randn")
-    d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
-    dev = _target(device, "randn")
+    d, dev = _defaults(dtype, out, device, "randn", "normal_kernel_cpu")
     result = None if d.is_complex else _direct("normal", shape, d, dev, generator, out,
                                                requires_grad, "randn")
     if result is not None:
