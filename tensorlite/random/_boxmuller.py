@@ -63,9 +63,9 @@ def normal(lib, words, n, mean, std, out, scratch=None):
     pairs = (n + 1) // 2
     w = words[:2 * pairs]
     # u1 and theta in out's memory when it has room (no fresh pages: the NumPy path's
-    # reason too), cosines and sines in the words' once they are read
-    scratch = out if n == 2 * pairs else np.empty(2 * pairs, _F32)
-    u1, theta = scratch[:pairs], scratch[pairs:]
+    # reason too), cosines and sines in the words' once they are read (or in scratch)
+    ut = out if n == 2 * pairs else np.empty(2 * pairs, _F32)
+    u1, theta = ut[:pairs], ut[pairs:]
     lib.bm_prepare(w.ctypes.data, pairs, _STEP, u1.ctypes.data, theta.ctypes.data)
     np.log(u1, out=u1)
     z = (w if scratch is None else scratch[:2 * pairs]).view(_F32)
