@@ -172,7 +172,7 @@ SMALL = _cpu_random.SMALL_WORDS // 2
 _CPU = _device.CPU
 # Module attributes bound to names here: each attribute lookup is ~20-30 ns of a ~3 us
 # call (profiled on rand(3, 4)).
-_prod, _small, _MAX_DIMS = math.prod, _cpu_random.small, check.MAX_DIMS
+_prod, _MAX_DIMS = math.prod, check.MAX_DIMS
 
 
 def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=1, p=None):
@@ -183,8 +183,8 @@ def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=
     n = _prod(shape)
     if n > SMALL or len(shape) > _MAX_DIMS:
         return None
-    data = _small(kind, default_generator if generator is None else
-                  _generator(generator, dev, fn), n, d._np, low, high, p)  # 1-D, new
+    data = _cpu_random.small(kind, default_generator if generator is None else
+                             _generator(generator, dev, fn), n, d._np, low, high, p)  # new
     if len(shape) != 1:
         data.shape = shape  # in place: ~0.1 us less than reshape's new array
     return _wrap(data, dev, d, requires_grad)
