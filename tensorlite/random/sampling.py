@@ -190,6 +190,30 @@ def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=
     return _wrap(data, dev, d, requires_grad)
 
 
+def _quick(kind, size, requires_grad):
+    """``rand(*size)`` / ``randn(*size)`` (``kind`` "uniform" / "normal") with every
+    other option default, or ``None`` when ``size`` is not plain non-negative ints or
+    the call is not one for the direct path (the caller then takes the general steps).
+
+    Speed (profiled on rand(3, 4), ~1.7x PyTorch's call before): the shape loop, the
+    count and the default dtype and device inline, four frames fewer than
+    ``_shape``, ``_defaults`` and ``_direct`` take for the same call, ~15% of it.
+    """
+    dims = size[0] if len(size) == 1 and type(size[0]) is tuple else size
+    n = 1
+    for s in dims:
+        if type(s) is not int or s < 0:
+            return None
+        n *= s
+    if n > SMALL or len(dims) > _MAX_DIMS or _device._state.default is not None:
+        return None
+    d = _dtype.get_default_dtype()
+    data = _cpu_random.small(kind, default_generator, n, d._np)  # 1-D, new
+    if len(dims) != 1:
+        data.shape = dims
+    return _wrap(data, _CPU, d, requires_grad)
+
+
 def _defaults(dtype, out, device, fn, kernel):
     """The result's dtype and device: ``_float_dtype`` and ``_target`` in one call for
     the commonest call (no dtype, out or device; profiled on rand(3, 4): their four
@@ -212,6 +236,11 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> tl.rand(2)
     tensor([0.3990, 0.8805])
     """
+    if generator is None and out is None and dtype is None and device is None and \
+            layout is None and not kw:
+        result = _quick("uniform", size, requires_grad)
+        if result is not None:
+            return result
     shape = _shape(size, kw, layout, "rand")
     d, dev = _defaults(dtype, out, device, "rand", "check_uniform_bounds")
     result = None if d.is_complex else _direct("uniform", shape, d, dev, generator, out,
@@ -231,6 +260,11 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> tl.randn(3).shape
     tensorlite.Size([3])
     """
+    if generator is None and out is None and dtype is None and device is None and \
+            layout is None and not kw:
+        result = _quick("normal", size, requires_grad)
+        if result is not None:
+            return result
     shape = _shape(size, kw, layout, "randn")
     d, dev = _defaults(dtype, out, device, "randn", "normal_kernel_cpu")
     result = None if d.is_complex else _direct("normal", shape, d, dev, generator, out,
