@@ -81,6 +81,24 @@ def test_relu_keeps_layout_and_sign_of_zero(device):
         np.testing.assert_array_equal(x.relu().numpy(force=True), x.numpy(force=True))
 
 
+@pytest.mark.parametrize("dtype", [tl.float32, tl.float64])
+def test_relu_cpu_forward_matches_general_on_every_layout(device, dtype):
+    # relu's fast path looks a cached zero array up by shape and dtype: it must not
+    # serve a zero of another dtype, or a C-ordered zero to a transposed input
+    if device != "cpu":
+        pytest.skip("the fast path is CPU-only")
+    rng = np.random.default_rng(2)
+    base = tl.tensor(rng.normal(size=(3, 4)), dtype=dtype)
+    for x in (base, base.t(), base[:, ::2], base[:1], tl.tensor(-1.5, dtype=dtype),
+              tl.tensor([[0.5]], dtype=dtype), base.reshape(3, 1, 4)):
+        fast, slow = x.relu(), E.relu._general(x, x.dtype, ())
+        _same(fast, slow)
+        assert fast.stride() == slow.stride()
+    assert E.relu(base).dtype is dtype  # after the other dtype's zero of this shape was cached
+    with pytest.raises(AssertionError):  # negative control: different inputs differ
+        _same(base.relu(), (-base).relu())
+
+
 def test_scalar_overflow_is_quiet(device):
     x = tl.ones(2, device=device)
     with warnings.catch_warnings():

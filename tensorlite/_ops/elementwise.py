@@ -296,7 +296,9 @@ def _unary_call(op):
     backend or context lookups, the error state set directly (profiled on 32x64
     ``relu``: the general path's overhead was twice NumPy's own time)."""
     forward, out_dtype, general = op.forward, op.out_dtype, op._general
-    quiet, recorded = op.quiet, op.backward is not None
+    quiet, recorded, cpu = op.quiet, op.backward is not None, op.cpu
+    if cpu is not None:
+        return _cpu_call(op, cpu, general, recorded)
 
     def call(tensor, *params):
         dtype = tensor._dtype
@@ -317,11 +319,33 @@ def _unary_call(op):
         result_dtype = out_dtype or dtype
         if type(data) is not np.ndarray:
             data = np.asarray(data)
-        if data.dtype != result_dtype._np:
+        if data.dtype is not result_dtype._np and data.dtype != result_dtype._np:
             data = data.astype(result_dtype._np)
         out = _wrap(data, tensor._device, result_dtype)
         if recorded and tensor.requires_grad and _grad_mode._mode.enabled and \
                 result_dtype.is_floating_point:
+            op._record(tensor, out, x, data, params)
+        return out
+
+    return call
+
+
+def _cpu_call(op, cpu, general, recorded):
+    """:func:`_unary_call` for an op with a ``cpu`` forward (same dtype out, never warns):
+    the fast path is that function, the wrap and the autograd test, nothing else
+    (profiled on 32x64 ``relu``: the general fast path's branches, casts and checks were
+    ~0.3 us of a ~2.3 us call whose NumPy part is ~0.9)."""
+
+    def call(tensor, *params):
+        dtype = tensor._dtype
+        if dtype not in _NATIVE or tensor._device.type != "cpu":
+            return general(tensor, dtype, params)
+        x = tensor._data
+        data = cpu(x, *params) if params else cpu(x)
+        if type(data) is not np.ndarray:  # NumPy gives 0-d results as scalars
+            data = np.asarray(data)
+        out = _wrap(data, tensor._device, dtype)
+        if recorded and tensor.requires_grad and _grad_mode._mode.enabled:
             op._record(tensor, out, x, data, params)
         return out
 
@@ -359,8 +383,11 @@ class Unary:
     float dtype for integer input."""
 
     def __init__(self, name, forward, backward=None, uses="", float_only=True, node=None,
-                 out_dtype=None, quiet=True, real_result=False):
+                 out_dtype=None, quiet=True, real_result=False, cpu=None):
         self.name = name
+        # the forward on a NumPy float32/float64 array alone, where one is faster than
+        # forward(np, x) (the fast path's; quiet or not, it must not warn)
+        self.cpu = cpu
         self.real_result = real_result  # complex input, real result (abs)
         self.forward = forward
         self.backward = backward
@@ -479,8 +506,20 @@ tanh = Unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, g, x, z: g * (1 - z * 
 erf = Unary("erf", _math.erf,
             lambda xp, g, x, z: g * (_TWO_OVER_SQRT_PI * xp.exp(-x * x)), uses="x")
 sigmoid = Unary("sigmoid", _sigmoid, lambda xp, g, x, z: g * z * (1 - z), uses="z")
+def _relu_cpu(x, _cached=_ZERO_ARRAYS.get, _maximum=np.maximum):
+    """``maximum(x, 0)`` on a NumPy array, the zero from :func:`_zero`'s cache looked up
+    inline (its names bound as defaults: no global lookups). Profiled on 32x64 ``relu``:
+    the call's Python steps were ~1.5x NumPy's own maximum, the zero's two frames and
+    lookups ~0.3 us of them."""
+    zero = _cached((x.shape, x.dtype))
+    if zero is None or not x.flags.c_contiguous:
+        zero = _zero(np, x)
+    return _maximum(x, zero)
+
+
 relu = Unary("relu", lambda xp, x: xp.maximum(x, _zero(xp, x)),
-             lambda xp, g, x, z: g * (z > 0), uses="z", float_only=False, quiet=False)
+             lambda xp, g, x, z: g * (z > 0), uses="z", float_only=False, quiet=False,
+             cpu=_relu_cpu)
 gelu_exact = Unary("gelu", _gelu_exact, _gelu_exact_backward, uses="x")
 gelu_tanh = Unary("gelu", _gelu_tanh, _gelu_tanh_backward, uses="x")
 leaky_relu = Unary("leaky_relu", lambda xp, x, s: xp.where(x > 0, x, x * x.dtype.type(s)),

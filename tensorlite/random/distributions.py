@@ -29,7 +29,7 @@ import sys
 import ml_dtypes
 import numpy as np
 
-from . import _quantized
+from . import _boxmuller, _quantized
 
 __all__ = [
     "words_needed",
@@ -338,7 +338,7 @@ def uniform(xp, words, dtype, low=0.0, high=1.0, out=None):
     return out
 
 
-def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
+def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None, scratch=None):
     """Normal values by Box–Muller on pairs — ``randn`` and ``normal_``.
 
     Elements ``2p, 2p+1`` use words ``2p, 2p+1`` (float64: ``4p … 4p+3``)::
@@ -359,6 +359,8 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
     Args:
         words: ``words_needed("normal", n, dtype)`` words.
         n: number of values.
+        scratch: optional ``uint32`` array as long as ``words``, used in their place
+            (``words`` are then left as they are).
 
     Example:
         >>> from tensorlite.random.philox import words
@@ -369,6 +371,18 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
     out = _output(xp, out, n, dtype)
     if n == 0:
         return out
+    if xp is np and dtype == _F32 and out.flags.c_contiguous and words.flags.c_contiguous:
+        lib = _boxmuller.library()  # the arithmetic in C, the same values (issue 17)
+        if lib is not None:
+            return _boxmuller.normal(lib, words, n, mean, std, out, scratch)
+    if scratch is not None:
+        scratch[...] = words
+        words = scratch
+    return _normal_numpy(xp, words, n, dtype, mean, std, out)
+
+
+def _normal_numpy(xp, words, n, dtype, mean, std, out):
+    """:func:`normal` in ``xp`` alone (``out`` given, ``n > 0``)."""
     ct = _compute_dtype(dtype)
     pairs = (n + 1) // 2
     # In pair p, k[2p] makes u1 and k[2p+1] makes u2 (float64: k is uint64).

@@ -147,9 +147,14 @@ class Generator:
         self._offset = (start + words + 3) & _BLOCKS  # 4 * ceil(words / 4), mod 2**64
         seed = self._seed
         self._lock.release()
+        # the common case, philox.buffered's first test inlined (a frame less: speed)
+        buf = getattr(_philox._local, "buffers", _NO_RUNS).get(seed)
+        if buf is not None and buf.start <= start and start + words <= buf.end:
+            return buf, start - buf.start
         return _philox.buffered(seed, start, words)
 
 
+_NO_RUNS = {}  # a thread that has drawn no small call yet
 _defaults = {}
 _defaults_lock = threading.Lock()
 _last_seed = [DEFAULT_SEED]

@@ -280,21 +280,24 @@ class Buffer:
     """A run of one seed's words kept by one thread: ``words[i]`` is
     ``W(seed, start + i)``. ``values`` holds what callers made from the whole run
     (keyed by them; :mod:`tensorlite._backends._cpu_random` keeps the float32 uniforms
-    and normals), dropped with the run."""
+    and normals), dropped with the run; ``spare`` the previous run's, whose memory
+    callers may reuse for this run's values."""
 
-    __slots__ = ("seed", "start", "end", "words", "values")
+    __slots__ = ("seed", "start", "end", "words", "values", "spare")
 
-    def __init__(self, seed, start, words):
+    def __init__(self, seed, start, words, spare=None):
         self.seed, self.start, self.words = seed, start, words
         self.end = start + words.shape[0]
         self.values = {}
+        self.spare = {} if spare is None else spare
 
 
 def buffered(seed, start, count):
     """A run of words holding ``W(seed, start) … W(seed, start + count - 1)``.
 
     Returns ``(buffer, i)``: the words are ``buffer.words[i:i + count]`` (read them;
-    do not write: later calls slice the same run). The run is this thread's for
+    do not write: later calls slice the same run; do not keep them: the seed's next run
+    reuses the memory). The run is this thread's for
     ``seed`` when it covers the words, else a new one drawn from ``start``: twice as
     long as the one it replaces when the draws move forward (the common case), up to
     ``BUFFER_WORDS``; short for a seed seen first. ``count`` is at most
@@ -319,8 +322,16 @@ def buffered(seed, start, count):
         if buf is None and len(buffers) >= _BUFFERS_PER_THREAD:
             del buffers[next(iter(buffers))]  # the seed that came first goes
     size = max(size, count + -count % 4)
-    buffers.pop(seed, None)  # (re)inserted last: the seed first in line is the oldest
-    buf = buffers[seed] = Buffer(seed, start, words(seed, start, size))
+    old = buffers.pop(seed, None)  # (re)inserted last: the seed first in line is the oldest
+    if old is not None and old.words.shape[0] == size:
+        # The next run of a seed at full size reuses the last one's memory, values too
+        # (spare): measured (randn(32, 64), 2**15 words a run), fresh 128 KiB arrays
+        # cost ~50-80 us each in page faults, as much as drawing the words.
+        buf = Buffer(seed, start, words(seed, start, size, out=old.words),
+                     {**old.spare, **old.values})
+    else:
+        buf = Buffer(seed, start, words(seed, start, size))
+    buffers[seed] = buf
     return buf, 0
 
 

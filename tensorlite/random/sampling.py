@@ -170,6 +170,9 @@ _real = check.real
 # Two words per value at most (float64, wide randint ranges) stay within SMALL_WORDS.
 SMALL = _cpu_random.SMALL_WORDS // 2
 _CPU = _device.CPU
+# Module attributes bound to names here: each attribute lookup is ~20-30 ns of a ~3 us
+# call (profiled on rand(3, 4)).
+_prod, _MAX_DIMS = math.prod, check.MAX_DIMS
 
 
 def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=1, p=None):
@@ -177,12 +180,47 @@ def _direct(kind, shape, d, dev, generator, out, requires_grad, fn, low=0, high=
     call is not one for it. ``low``/``high``: randint's range; ``p``: bernoulli's."""
     if out is not None or dev is not _CPU and dev != _CPU:  # device="cpu" is another object
         return None
-    n = math.prod(shape)
-    if n > SMALL or len(shape) > check.MAX_DIMS:
+    n = _prod(shape)
+    if n > SMALL or len(shape) > _MAX_DIMS:
         return None
-    gen = default_generator if generator is None else _generator(generator, dev, fn)
-    data = _cpu_random.small(kind, gen, n, d._np, low, high, p)  # 1-D
-    return _wrap(data if len(shape) == 1 else data.reshape(shape), dev, d, requires_grad)
+    data = _cpu_random.small(kind, default_generator if generator is None else
+                             _generator(generator, dev, fn), n, d._np, low, high, p)  # new
+    if len(shape) != 1:
+        data.shape = shape  # in place: ~0.1 us less than reshape's new array
+    return _wrap(data, dev, d, requires_grad)
+
+
+def _quick(kind, size, requires_grad):
+    """``rand(*size)`` / ``randn(*size)`` (``kind`` "uniform" / "normal") with every
+    other option default, or ``None`` when ``size`` is not plain non-negative ints or
+    the call is not one for the direct path (the caller then takes the general steps).
+
+    Speed (profiled on rand(3, 4), ~1.7x PyTorch's call before): the shape loop, the
+    count and the default dtype and device inline, four frames fewer than
+    ``_shape``, ``_defaults`` and ``_direct`` take for the same call, ~15% of it.
+    """
+    dims = size[0] if len(size) == 1 and type(size[0]) is tuple else size
+    n = 1
+    for s in dims:
+        if type(s) is not int or s < 0:
+            return None
+        n *= s
+    if n > SMALL or len(dims) > _MAX_DIMS or _device._state.default is not None:
+        return None
+    d = _dtype.get_default_dtype()
+    data = _cpu_random.small(kind, default_generator, n, d._np)  # 1-D, new
+    if len(dims) != 1:
+        data.shape = dims
+    return _wrap(data, _CPU, d, requires_grad)
+
+
+def _defaults(dtype, out, device, fn, kernel):
+    """The result's dtype and device: ``_float_dtype`` and ``_target`` in one call for
+    the commonest call (no dtype, out or device; profiled on rand(3, 4): their four
+    frames were a tenth of the call)."""
+    if dtype is None and out is None and device is None and _device._state.default is None:
+        return _dtype.get_default_dtype(), _CPU  # (get_default_device()'s test, inlined)
+    return _float_dtype(dtype, fn, kernel, out), _target(device, fn)
 
 
 # ---- constructors ------------------------------------------------------------------------
@@ -198,9 +236,13 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> tl.rand(2)
     tensor([0.3990, 0.8805])
     """
+    if generator is None and out is None and dtype is None and device is None and \
+            layout is None and not kw:
+        result = _quick("uniform", size, requires_grad)
+        if result is not None:
+            return result
     shape = _shape(size, kw, layout, "rand")
-    d = _float_dtype(dtype, "rand", "check_uniform_bounds", out)
-    dev = _target(device, "rand")
+    d, dev = _defaults(dtype, out, device, "rand", "check_uniform_bounds")
     result = None if d.is_complex else _direct("uniform", shape, d, dev, generator, out,
                                                requires_grad, "rand")
     if result is not None:
@@ -218,9 +260,13 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     >>> tl.randn(3).shape
     tensorlite.Size([3])
     """
+    if generator is None and out is None and dtype is None and device is None and \
+            layout is None and not kw:
+        result = _quick("normal", size, requires_grad)
+        if result is not None:
+            return result
     shape = _shape(size, kw, layout, "randn")
-    d = _float_dtype(dtype, "randn", "normal_kernel_cpu", out)
-    dev = _target(device, "randn")
+    d, dev = _defaults(dtype, out, device, "randn", "normal_kernel_cpu")
     result = None if d.is_complex else _direct("normal", shape, d, dev, generator, out,
                                                requires_grad, "randn")
     if result is not None:
