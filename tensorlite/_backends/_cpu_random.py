@@ -31,7 +31,7 @@ import threading
 
 import numpy as np
 
-from ..random import _quantized, philox
+from ..random import _multinomial_native, _quantized, philox
 from ..random import distributions as dist
 from . import _common
 
@@ -301,10 +301,12 @@ def _flat_slices(p, shape):
 
 
 def multinomial_weights(probs, replacement, chunk=CHUNK):
-    """Check ``multinomial``'s weights (``(R, C)``) and, with replacement, index them
-    (``_quantized.index``), in one threaded pass: each chunk of rows is checked and
-    quantized while it is in cache. Returns a :class:`~._common.Weights` whose
-    ``index`` is ``(shift, ends)`` (``None`` without replacement or on a problem).
+    """Check ``multinomial``'s weights (``(R, C)``) and, with replacement and no native
+    library (:mod:`tensorlite.random._multinomial_native`, which quantizes each row as
+    it samples it), index them (``_quantized.index``), in one threaded pass: each chunk
+    of rows is checked and quantized while it is in cache. Returns a
+    :class:`~._common.Weights` whose ``index`` is ``(shift, ends)`` (``None`` without
+    replacement, with the native library or on a problem).
     """
     probs2d = np.ascontiguousarray(probs)  # whole 16-weight blocks are gathered by rows
     if probs2d.dtype not in (np.float32, np.float64):
@@ -312,12 +314,14 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
     rows, categories = probs2d.shape
     if rows == 0:
         return _common.Weights(probs2d)
-    if replacement and probs2d.size <= _quantized.SMALL:
+    indexed = replacement and _multinomial_native.library() is None
+    if probs2d.size <= _quantized.SMALL and (indexed or probs2d.size <= chunk):
         # The small path (64 rows x 1000 weights: a thread and the chunk bookkeeping
-        # cost more than the work): two reductions and the full prefix sums, here.
+        # cost more than the work): two reductions (and the full prefix sums), here.
         row_max = probs2d.max(axis=1, keepdims=True)  # nan propagates quietly
         problem = _common.weight_problem(np, probs2d.min(), row_max)
-        index = None if problem else _quantized.small_index(np, probs2d, row_max)
+        index = _quantized.small_index(np, probs2d, row_max) if indexed and not problem \
+            else None
         return _common.Weights(probs2d, problem, index)
     # One task per thread (and at least chunk weights): index()'s row blocks bound the
     # scratch whatever the task size, and every task costs small, GIL-bound NumPy calls.
@@ -325,7 +329,7 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
     starts = range(0, rows, step)
     lowest = np.empty(len(starts), dtype=probs2d.dtype)
     row_max = np.empty((rows, 1), dtype=probs2d.dtype)
-    if replacement:
+    if indexed:
         shift = np.empty((rows, 1), dtype=np.int32)
         ends = np.empty((rows, -(-categories // _quantized.FAN)), dtype=np.uint64)
 
@@ -334,13 +338,13 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
         with np.errstate(invalid="ignore"):
             lowest[r // step] = chunk_rows.min()
             np.max(chunk_rows, axis=1, keepdims=True, out=chunk_max)
-        if replacement and _common.weight_problem(np, lowest[r // step], chunk_max) is None:
+        if indexed and _common.weight_problem(np, lowest[r // step], chunk_max) is None:
             _quantized.index(np, chunk_rows, chunk_max, out=(shift[r:r + step], ends[r:r + step]),
                              workspace=_workspace())
 
     _run(job, starts)
     problem = _common.weight_problem(np, lowest.min(), row_max)
-    index = (shift, ends) if replacement and problem is None else None
+    index = (shift, ends) if indexed and problem is None else None
     return _common.Weights(probs2d, problem, index)
 
 
@@ -355,6 +359,15 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     probs2d = weights.probs
     rows, categories = probs2d.shape
     out2d = flat.reshape(rows, num_samples)
+    # The native library (the same values as the NumPy code, see _multinomial_native):
+    # with replacement, rows quantized and searched in C (profiled on 64 rows x 1000
+    # weights, 5 samples: NumPy's quantization and uint64 prefix sums alone cost about
+    # PyTorch's whole call); without, the C code leaves a few candidates per row whose
+    # keys NumPy computes, instead of a log per weight and a partition.
+    lib = _multinomial_native.library()
+    native = lib is not None and (
+        replacement and weights.index is None
+        or not replacement and _multinomial_native.useful_without(categories, num_samples))
     # Rows were indexed already: a task costs about its samples, ~100 ns each, and
     # needs 400-600 bytes of scratch per sample that its thread keeps. A task is a
     # thread's share of the rows, but at most chunk / 16 samples (6-10 MiB) and at
@@ -362,10 +375,14 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
     # one long row, can be drawn alone.
     per_task = max(2, chunk // 16)
-    if replacement and len(weights.index) == 3 and rows * num_samples <= per_task // 2:
-        # few weights (small_index) and samples: one task, drawn here without planning
+    if replacement and (native and rows * categories <= chunk or weights.index is not None
+                        and len(weights.index) == 3) and rows * num_samples <= per_task // 2:
+        # few weights and samples: one task, drawn here without planning
         w = philox.words(seed, offset, 2 * rows * num_samples)
-        dist.multinomial(np, w, probs2d, num_samples, True, out=out2d, index=weights.index)
+        if native:
+            _multinomial_native.with_replacement(lib, probs2d, num_samples, w, out2d)
+        else:
+            dist.multinomial(np, w, probs2d, num_samples, True, out=out2d, index=weights.index)
         return
     if replacement:
         if num_samples >= per_task:
@@ -384,11 +401,15 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
         r0, r1, j0, j1 = task
         if replacement:
             first, count = 2 * (r0 * num_samples + j0), 2 * (r1 - r0) * (j1 - j0)
-            index = tuple(a[r0:r1] for a in weights.index)
         else:
             first, count = 2 * r0 * categories, 2 * (r1 - r0) * categories
-            index = None
         w = philox.words(seed, offset + first, count)
+        if native:
+            sample = _multinomial_native.with_replacement if replacement else \
+                _multinomial_native.without_replacement
+            sample(lib, probs2d[r0:r1], j1 - j0, w, out=out2d[r0:r1, j0:j1])
+            return
+        index = tuple(a[r0:r1] for a in weights.index) if replacement else None
         dist.multinomial(np, w, probs2d[r0:r1], j1 - j0, replacement,
                          out=out2d[r0:r1, j0:j1], index=index, workspace=_workspace())
 

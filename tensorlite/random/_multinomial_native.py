@@ -1,0 +1,155 @@
+"""``multinomial``'s per-row work from a small C library compiled on first use
+(``_multinomial.c``); the CPU backend calls it when :func:`library` is not ``None`` and
+:func:`tensorlite.random.distributions.multinomial` otherwise -- the same values
+(DESIGN §4.3), which the library's self-check confirms before it is used.
+
+With replacement, :func:`with_replacement` is the whole computation: each row is
+quantized and summed in one pass into a scratch row that stays in L1, then each sample
+is a binary search. Without replacement, :func:`without_replacement` lets the C code
+rule out most categories of a row from cheap bounds on their keys and computes the
+exact keys of the few left (the candidates) with NumPy's log, as the NumPy path does,
+so the result cannot differ from it.
+
+How the library is built, cached and loaded is :mod:`tensorlite._native`'s.
+
+Example:
+    >>> from tensorlite.random import philox
+    >>> lib = library()  # None without a C compiler
+    >>> p = np.array([[0.1, 0.0, 0.9]], np.float32)
+    >>> lib is None or with_replacement(lib, p, 4, philox.words(0, 0, 8)).tolist() == [[2, 2, 2, 2]]
+    True
+"""
+
+import ctypes
+
+import numpy as np
+
+from .._native import Library
+
+__all__ = ["library", "reset", "with_replacement", "without_replacement", "useful_without"]
+
+_I64, _PTR = ctypes.c_int64, ctypes.c_void_p
+
+
+def _setup(lib):
+    """Declare the signatures; check both functions against the NumPy definition."""
+    from . import distributions, philox
+
+    lib.mn_with_replacement.argtypes = [_PTR, _I64, _I64, _I64, _I64, _PTR, _PTR, _I64, _PTR,
+                                        _PTR]
+    lib.mn_candidates.argtypes = [_PTR, _I64, _I64, _I64, _I64, _PTR, _I64, _PTR, _PTR, _PTR,
+                                  _PTR, _PTR, _PTR, _PTR]
+    for f in (lib.mn_with_replacement, lib.mn_candidates):
+        f.restype = None
+    # zeros, a weight quantized to zero, a subnormal row, float32 and float64
+    rng = np.random.default_rng(0)
+    probs = rng.random((5, 67))
+    probs[0, ::3] = 0
+    probs[1, 5] = 2.0**-70
+    probs[2] *= 2.0**-1060  # float64: 2**shift is not a double
+    probs[3, 4:9] = -0.0
+    probs[4, 2:] = 0  # fewer positive weights than samples: every zero is a candidate
+    for dtype in (np.float32, np.float64):
+        p = probs.astype(dtype)
+        if dtype == np.float32:
+            p[2] = rng.random(67) * 1e-40
+        for n, replacement in ((9, True), (5, False), (60, False)):
+            w = philox.words(1, 0, 2 * p.size if not replacement else 2 * len(p) * n)
+            call = with_replacement if replacement else without_replacement
+            with np.errstate(all="ignore"):
+                native = call(lib, p, n, w)
+                numpy = distributions.multinomial(np, w.copy(), p, n, replacement)
+            if not np.array_equal(native, numpy):
+                return False
+    return True
+
+
+LIBRARY = Library("multinomial", "random/_multinomial.c", _setup)
+library = LIBRARY.get
+reset = LIBRARY.reset
+
+
+def _weights(probs2d):
+    """``probs2d`` as C-contiguous float32 or float64, and whether float64."""
+    if probs2d.dtype not in (np.float32, np.float64):
+        probs2d = probs2d.astype(np.float32)  # half types widen exactly
+    return np.ascontiguousarray(probs2d), int(probs2d.dtype == np.float64)
+
+
+def with_replacement(lib, probs2d, num_samples, words, out=None):
+    """``distributions.multinomial(np, words, probs2d, num_samples, True)``, into ``out``
+    (int64, ``(rows, num_samples)``, rows may be strided) when given.
+
+    ``words``: the ``2 * rows * num_samples`` words of these samples (C-contiguous
+    uint32)."""
+    probs2d, f64 = _weights(probs2d)
+    rows, categories = probs2d.shape
+    if out is None:
+        out = np.empty((rows, num_samples), np.int64)
+    target = out if out.strides[1] == 8 and out.strides[0] % 8 == 0 else \
+        np.empty((rows, num_samples), np.int64)
+    words = np.ascontiguousarray(words, np.uint32)
+    blocks = -(-categories // 16)
+    scratch = np.empty(17 * blocks, np.uint64)  # the row's q (whole blocks of 16), block ends
+    lib.mn_with_replacement(probs2d.ctypes.data, f64, rows, categories, num_samples,
+                            words.ctypes.data, target.ctypes.data, target.strides[0] // 8,
+                            scratch.ctypes.data, scratch[16 * blocks:].ctypes.data)
+    if target is not out:
+        out[...] = target
+    return out
+
+
+def useful_without(categories, num_samples):
+    """Whether :func:`without_replacement` saves work: the candidates are a few times
+    ``num_samples``, so with nearly all categories taken, NumPy's sort of whole rows
+    is as fast."""
+    return num_samples * 8 < categories
+
+
+def without_replacement(lib, probs2d, num_samples, words, out=None):
+    """``distributions.multinomial(np, words, probs2d, num_samples, False)``, into
+    ``out`` when given (``words``: the ``2 * rows * C`` words of these rows).
+
+    The C code returns each row's candidates (:c:func:`mn_candidates`: a superset of
+    its ``num_samples`` smallest keys, usually a few more); here their exact keys
+    ``ln(u) / -p`` (``+inf`` where ``p = 0``) are ordered by (row, key, index), all rows
+    in one ``lexsort``, and each row's first ``num_samples`` taken. A row with more
+    candidates than kept (ties on ``+inf``: fewer positive weights than samples) takes
+    the NumPy path.
+    """
+    from . import distributions
+
+    probs2d, f64 = _weights(probs2d)
+    rows, categories = probs2d.shape
+    n = num_samples
+    if out is None:
+        out = np.empty((rows, n), np.int64)
+    words = np.ascontiguousarray(words, np.uint32)
+    cap = min(categories, 2 * n + 16)
+    count = np.empty(rows, np.int64)
+    index = np.empty((rows, cap), np.int64)
+    u = np.empty((rows, cap), np.float64)
+    best = np.empty(n, np.float64)
+    pending = np.empty((3, categories), np.float64)  # index (as int64), lower bound, u
+    lib.mn_candidates(probs2d.ctypes.data, f64, rows, categories, n, words.ctypes.data, cap,
+                      count.ctypes.data, index.ctypes.data, u.ctypes.data, best.ctypes.data,
+                      pending[0].ctypes.data, pending[1].ctypes.data, pending[2].ctypes.data)
+    over = count > cap
+    if over.any():  # the NumPy path for those rows, then only the others here
+        w = words.reshape(rows, 2 * categories)
+        for r in np.flatnonzero(over).tolist():
+            out[r] = distributions.multinomial(np, w[r].copy(), probs2d[r:r + 1], n, False)[0]
+        count = np.where(over, 0, count)
+    taken = np.arange(cap) < count[:, None]
+    c, u = index[taken], u[taken]
+    row = np.repeat(np.arange(rows), count)
+    p = probs2d[row, c]
+    key = np.log(u)
+    with np.errstate(divide="ignore", over="ignore"):  # p = 0, tiny p: keys of +-inf
+        np.divide(key, -p, out=key)  # float32 p widens exactly, as in the NumPy path
+    key[p == 0] = np.inf
+    order = np.lexsort((c, key, row))
+    first = np.cumsum(count) - count
+    keep = ~over
+    out[keep] = c[order][first[keep, None] + np.arange(n)]
+    return out
