@@ -314,27 +314,35 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
     rows, categories = probs2d.shape
     if rows == 0:
         return _common.Weights(probs2d)
-    indexed = replacement and _multinomial_native.library() is None
-    if probs2d.size <= _quantized.SMALL and (indexed or probs2d.size <= chunk):
+    lib = _multinomial_native.library()
+    indexed = replacement and lib is None
+    if lib is not None and probs2d.size <= chunk:
+        return _common.Weights(probs2d, _multinomial_native.check(lib, probs2d))
+    if indexed and probs2d.size <= _quantized.SMALL:
         # The small path (64 rows x 1000 weights: a thread and the chunk bookkeeping
-        # cost more than the work): two reductions (and the full prefix sums), here.
+        # cost more than the work): two reductions and the full prefix sums, here.
         row_max = probs2d.max(axis=1, keepdims=True)  # nan propagates quietly
         problem = _common.weight_problem(np, probs2d.min(), row_max)
-        index = _quantized.small_index(np, probs2d, row_max) if indexed and not problem \
-            else None
+        index = None if problem else _quantized.small_index(np, probs2d, row_max)
         return _common.Weights(probs2d, problem, index)
     # One task per thread (and at least chunk weights): index()'s row blocks bound the
     # scratch whatever the task size, and every task costs small, GIL-bound NumPy calls.
     step = max(1, chunk // categories, -(-rows // _THREADS))
     starts = range(0, rows, step)
-    lowest = np.empty(len(starts), dtype=probs2d.dtype)
-    row_max = np.empty((rows, 1), dtype=probs2d.dtype)
+    problems = [None] * len(starts)
+    if lib is None:
+        lowest = np.empty(len(starts), dtype=probs2d.dtype)
+        row_max = np.empty((rows, 1), dtype=probs2d.dtype)
     if indexed:
         shift = np.empty((rows, 1), dtype=np.int32)
         ends = np.empty((rows, -(-categories // _quantized.FAN)), dtype=np.uint64)
 
     def job(r):
-        chunk_rows, chunk_max = probs2d[r:r + step], row_max[r:r + step]
+        chunk_rows = probs2d[r:r + step]
+        if lib is not None:
+            problems[r // step] = _multinomial_native.check(lib, chunk_rows)
+            return
+        chunk_max = row_max[r:r + step]
         with np.errstate(invalid="ignore"):
             lowest[r // step] = chunk_rows.min()
             np.max(chunk_rows, axis=1, keepdims=True, out=chunk_max)
@@ -343,7 +351,10 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
                              workspace=_workspace())
 
     _run(job, starts)
-    problem = _common.weight_problem(np, lowest.min(), row_max)
+    if lib is not None:  # a bad value anywhere comes first, as in weight_problem
+        problem = "values" if "values" in problems else "sum" if "sum" in problems else None
+    else:
+        problem = _common.weight_problem(np, lowest.min(), row_max)
     index = (shift, ends) if indexed and problem is None else None
     return _common.Weights(probs2d, problem, index)
 

@@ -69,6 +69,45 @@ static int row_shift(const void *probs, int64_t f64, int64_t first, int64_t cate
     return 63 - bits - e;
 }
 
+/* The weights' problem, as the NumPy check names it (_common.weight_problem): 1 where a
+ * weight is negative, infinite or nan, else 2 where a row has no positive weight, else
+ * 0. On the bits: a weight is fine when its bits are at most those of -0.0 (a
+ * non-negative weight's bits, or -0.0's) and, sign cleared, below those of +inf. One
+ * pass of two integer maxima per row (vectorized), in place of NumPy's four reductions
+ * (profiled: ~30 µs of a 64 x 1000 call). */
+int64_t mn_check(const void *probs, int64_t f64, int64_t rows, int64_t categories)
+{
+    int64_t empty = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        int bad, zero;
+        if (f64) {
+            const uint64_t *p = (const uint64_t *)probs + r * categories;
+            uint64_t all = 0, mag = 0;
+            for (int64_t c = 0; c < categories; c++) {
+                uint64_t m = p[c] & 0x7FFFFFFFFFFFFFFFu;
+                all = p[c] > all ? p[c] : all;
+                mag = m > mag ? m : mag;
+            }
+            bad = all > 0x8000000000000000u || mag >= 0x7FF0000000000000u;
+            zero = mag == 0;
+        } else {
+            const uint32_t *p = (const uint32_t *)probs + r * categories;
+            uint32_t all = 0, mag = 0;
+            for (int64_t c = 0; c < categories; c++) {
+                uint32_t m = p[c] & 0x7FFFFFFFu;
+                all = p[c] > all ? p[c] : all;
+                mag = m > mag ? m : mag;
+            }
+            bad = all > 0x80000000u || mag >= 0x7F800000u;
+            zero = mag == 0;
+        }
+        if (bad)
+            return 1;
+        empty |= zero;
+    }
+    return empty ? 2 : 0;
+}
+
 /* q of the row's weights into q[0 .. 16B - 1] (padded with zeros to whole blocks) and
  * the running sums at the end of each block into ends[0 .. B - 1]. Speed (measured, 64
  * rows x 1000 float32 weights, CPU time): a full serial prefix sum costs ~0.7 ns a

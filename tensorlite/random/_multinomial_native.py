@@ -21,12 +21,14 @@ Example:
 """
 
 import ctypes
+import threading
 
 import numpy as np
 
 from .._native import Library
 
-__all__ = ["library", "reset", "with_replacement", "without_replacement", "useful_without"]
+__all__ = ["library", "reset", "check", "with_replacement", "without_replacement",
+           "useful_without"]
 
 _I64, _PTR = ctypes.c_int64, ctypes.c_void_p
 
@@ -39,6 +41,8 @@ def _setup(lib):
                                         _PTR]
     lib.mn_candidates.argtypes = [_PTR, _I64, _I64, _I64, _I64, _PTR, _I64, _PTR, _PTR, _PTR,
                                   _PTR, _PTR, _PTR, _PTR]
+    lib.mn_check.argtypes = [_PTR, _I64, _I64, _I64]
+    lib.mn_check.restype = _I64
     for f in (lib.mn_with_replacement, lib.mn_candidates):
         f.restype = None
     # zeros, a weight quantized to zero, a subnormal row, float32 and float64
@@ -61,12 +65,49 @@ def _setup(lib):
                 numpy = distributions.multinomial(np, w.copy(), p, n, replacement)
             if not np.array_equal(native, numpy):
                 return False
+    return _check_agrees(lib)
+
+
+def _check_agrees(lib):
+    """:func:`check` names the problem the NumPy check names, on each kind of bad weight."""
+    from .._backends._common import check_weights
+
+    for dtype in (np.float32, np.float64):
+        for bad in (0.5, -0.0, -1e-30, -np.inf, np.inf, np.nan, -np.nan, 0.0):
+            p = np.full((3, 5), 0.25, dtype)
+            p[1, 2] = bad
+            if bad == 0.0:
+                p[2] = bad  # a row without a positive weight
+            if check(lib, p) != check_weights(np, p).problem:
+                return False
     return True
 
 
 LIBRARY = Library("multinomial", "random/_multinomial.c", _setup)
 library = LIBRARY.get
 reset = LIBRARY.reset
+
+
+def check(lib, probs2d):
+    """The problem of ``probs2d``'s weights (C-contiguous float32 or float64), as
+    :func:`tensorlite._backends._common.weight_problem` names it: ``None``,
+    ``"values"`` or ``"sum"``."""
+    code = lib.mn_check(probs2d.ctypes.data, int(probs2d.dtype == np.float64), *probs2d.shape)
+    return _PROBLEMS[code]
+
+
+_PROBLEMS = (None, "values", "sum")
+_local = threading.local()
+
+
+def _scratch(nbytes):
+    """The address of this thread's scratch buffer of at least ``nbytes`` (kept between
+    calls: getting a fresh array's address costs a few µs of a small call)."""
+    kept = getattr(_local, "scratch", None)
+    if kept is None or kept[0].nbytes < nbytes:
+        buffer = np.empty(max(nbytes, 2**16), np.uint8)
+        kept = _local.scratch = (buffer, buffer.ctypes.data)
+    return kept[1]
 
 
 def _weights(probs2d):
@@ -90,10 +131,10 @@ def with_replacement(lib, probs2d, num_samples, words, out=None):
         np.empty((rows, num_samples), np.int64)
     words = np.ascontiguousarray(words, np.uint32)
     blocks = -(-categories // 16)
-    scratch = np.empty(17 * blocks, np.uint64)  # the row's q (whole blocks of 16), block ends
+    scratch = _scratch(17 * 8 * blocks)  # the row's q (whole blocks of 16), block ends
     lib.mn_with_replacement(probs2d.ctypes.data, f64, rows, categories, num_samples,
                             words.ctypes.data, target.ctypes.data, target.strides[0] // 8,
-                            scratch.ctypes.data, scratch[16 * blocks:].ctypes.data)
+                            scratch, scratch + 16 * 8 * blocks)
     if target is not out:
         out[...] = target
     return out
@@ -129,11 +170,11 @@ def without_replacement(lib, probs2d, num_samples, words, out=None):
     count = np.empty(rows, np.int64)
     index = np.empty((rows, cap), np.int64)
     u = np.empty((rows, cap), np.float64)
-    best = np.empty(n, np.float64)
-    pending = np.empty((3, categories), np.float64)  # index (as int64), lower bound, u
+    scratch = _scratch(8 * (n + 3 * categories))  # best; pending index, lower bound, u
+    pending = scratch + 8 * n
     lib.mn_candidates(probs2d.ctypes.data, f64, rows, categories, n, words.ctypes.data, cap,
-                      count.ctypes.data, index.ctypes.data, u.ctypes.data, best.ctypes.data,
-                      pending[0].ctypes.data, pending[1].ctypes.data, pending[2].ctypes.data)
+                      count.ctypes.data, index.ctypes.data, u.ctypes.data, scratch, pending,
+                      pending + 8 * categories, pending + 16 * categories)
     over = count > cap
     if over.any():  # the NumPy path for those rows, then only the others here
         w = words.reshape(rows, 2 * categories)
