@@ -94,17 +94,6 @@ CASES = [  # (probs shape, num_samples): the small path, the tree search, 1-D, e
 ]
 
 
-@pytest.fixture(params=["native", "numpy"])
-def multinomial_path(request, monkeypatch):
-    """multinomial's CPU work through the C library (_multinomial_native), or NumPy's."""
-    if request.param == "native":
-        if _multinomial_native.library() is None:
-            pytest.skip("no native multinomial library (no C compiler?)")
-    else:
-        monkeypatch.setattr(_multinomial_native, "library", lambda: None)
-    return request.param
-
-
 @pytest.mark.parametrize("shape,n", CASES)
 @pytest.mark.parametrize("dtype", [tl.float16, tl.float32, tl.float64])
 def test_multinomial_with_replacement_is_the_definition(device, shape, n, dtype,
@@ -216,7 +205,8 @@ BAD = [
 
 @pytest.mark.parametrize("make,message", BAD)
 @pytest.mark.parametrize("replacement", [True, False])
-def test_bad_weights_raise_before_any_word_is_drawn(device, make, message, replacement):
+def test_bad_weights_raise_before_any_word_is_drawn(device, make, message, replacement,
+                                                    multinomial_path):
     g = _gen(7, 12)
     with pytest.raises(RuntimeError, match=message):
         tl.multinomial(tl.tensor(make(), dtype=tl.float32, device=device), 5, replacement,

@@ -231,15 +231,19 @@ static void quick_flags(const uint32_t *restrict w, const void *restrict probs, 
  * decreases along the row. That test runs SPAN categories at a time, vectorized, and
  * only a span where some category passes it is looked at one by one.
  *
- * For row r: count[r] = its number of candidates; the first min(count[r], cap) of them,
- * in index order, into index[r * cap + k] and their u into u_out[r * cap + k].
- * Scratch: best (n doubles), pending_c (C int64), pending_lo, pending_u (C doubles). */
-void mn_candidates(const void *probs, int64_t f64, int64_t rows, int64_t categories,
-                   int64_t n, const uint32_t *words, int64_t cap, int64_t *count,
-                   int64_t *index, double *u_out, double *best, int64_t *pending_c,
-                   double *pending_lo, double *pending_u)
+ * For row r: count[r] = its number of candidates, and unless that is above cap (ties
+ * on +inf: fewer positive weights than samples; the caller takes another path for such
+ * a row) the candidates, in index order, after the previous rows' in index[] and their
+ * u in u_out[]. Returns the number written, or -1 - that number when some row had more
+ * than cap. Scratch: best (n doubles), pending_c (C int64), pending_lo, pending_u (C
+ * doubles). */
+int64_t mn_candidates(const void *probs, int64_t f64, int64_t rows, int64_t categories,
+                      int64_t n, const uint32_t *words, int64_t cap, int64_t *count,
+                      int64_t *index, double *u_out, double *best, int64_t *pending_c,
+                      double *pending_lo, double *pending_u)
 {
     const double wide = 0x1p-20, margin = (1.0 + 0x1p-30) * 0x1p32;
+    int64_t written = 0, over = 0;
     for (int64_t r = 0; r < rows; r++) {
         const uint32_t *w = words + 2 * r * categories;
         int64_t row = r * categories;
@@ -296,11 +300,50 @@ void mn_candidates(const void *probs, int64_t f64, int64_t rows, int64_t categor
             if (pending_lo[i] > t)
                 continue;
             if (k < cap) {
-                index[r * cap + k] = pending_c[i];
-                u_out[r * cap + k] = pending_u[i];
+                index[written + k] = pending_c[i];
+                u_out[written + k] = pending_u[i];
             }
             k++;
         }
         count[r] = k;
+        if (k > cap)
+            over = 1;
+        else
+            written += k;
+    }
+    return over ? -1 - written : written;
+}
+
+/* Without replacement, the rest: each row's candidates from mn_candidates (count,
+ * index, and logs[i] = NumPy's ln(u) of each) get their exact keys K = ln(u) / -p
+ * (+inf where p = 0; IEEE division, as NumPy's), are ordered by (K, index) -- an
+ * insertion sort that keeps index order among equal keys, of a few per row -- and the
+ * first n go to out[r * out_stride + j]. Rows with count above cap are left alone.
+ * Scratch: keys, order (cap each). */
+void mn_take(const void *probs, int64_t f64, int64_t rows, int64_t categories, int64_t n,
+             const int64_t *count, int64_t cap, const int64_t *index, const double *logs,
+             int64_t *out, int64_t out_stride, double *keys, int64_t *order)
+{
+    int64_t at = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t k = count[r];
+        if (k > cap)
+            continue;
+        for (int64_t i = 0; i < k; i++) {
+            int64_t c = index[at + i];
+            double p = weight(probs, f64, r * categories + c);
+            double key = p == 0.0 ? INFINITY : logs[at + i] / -p;
+            int64_t j = i;
+            while (j > 0 && keys[j - 1] > key) {
+                keys[j] = keys[j - 1];
+                order[j] = order[j - 1];
+                j--;
+            }
+            keys[j] = key;
+            order[j] = c;
+        }
+        for (int64_t j = 0; j < n; j++)
+            out[r * out_stride + j] = order[j];
+        at += k;
     }
 }

@@ -41,13 +41,15 @@ def _setup(lib):
                                         _PTR]
     lib.mn_candidates.argtypes = [_PTR, _I64, _I64, _I64, _I64, _PTR, _I64, _PTR, _PTR, _PTR,
                                   _PTR, _PTR, _PTR, _PTR]
+    lib.mn_take.argtypes = [_PTR, _I64, _I64, _I64, _I64, _PTR, _I64, _PTR, _PTR, _PTR, _I64,
+                            _PTR, _PTR]
     lib.mn_check.argtypes = [_PTR, _I64, _I64, _I64]
-    lib.mn_check.restype = _I64
-    for f in (lib.mn_with_replacement, lib.mn_candidates):
+    lib.mn_check.restype = lib.mn_candidates.restype = _I64
+    for f in (lib.mn_with_replacement, lib.mn_take):
         f.restype = None
     # zeros, a weight quantized to zero, a subnormal row, float32 and float64
     rng = np.random.default_rng(0)
-    probs = rng.random((5, 67))
+    probs = rng.random((24, 300))  # enough rows that a wrong bound shows
     probs[0, ::3] = 0
     probs[1, 5] = 2.0**-70
     probs[2] *= 2.0**-1060  # float64: 2**shift is not a double
@@ -56,8 +58,8 @@ def _setup(lib):
     for dtype in (np.float32, np.float64):
         p = probs.astype(dtype)
         if dtype == np.float32:
-            p[2] = rng.random(67) * 1e-40
-        for n, replacement in ((9, True), (5, False), (60, False)):
+            p[2] = rng.random(300) * 1e-40
+        for n, replacement in ((9, True), (5, False), (40, False), (290, False)):
             w = philox.words(1, 0, 2 * p.size if not replacement else 2 * len(p) * n)
             call = with_replacement if replacement else without_replacement
             with np.errstate(all="ignore"):
@@ -149,14 +151,15 @@ def useful_without(categories, num_samples):
 
 def without_replacement(lib, probs2d, num_samples, words, out=None):
     """``distributions.multinomial(np, words, probs2d, num_samples, False)``, into
-    ``out`` when given (``words``: the ``2 * rows * C`` words of these rows).
+    ``out`` (int64, ``(rows, num_samples)``, rows may be strided) when given
+    (``words``: the ``2 * rows * C`` words of these rows).
 
-    The C code returns each row's candidates (:c:func:`mn_candidates`: a superset of
-    its ``num_samples`` smallest keys, usually a few more); here their exact keys
-    ``ln(u) / -p`` (``+inf`` where ``p = 0``) are ordered by (row, key, index), all rows
-    in one ``lexsort``, and each row's first ``num_samples`` taken. A row with more
-    candidates than kept (ties on ``+inf``: fewer positive weights than samples) takes
-    the NumPy path.
+    :c:func:`mn_candidates` leaves each row's candidates (a superset of its
+    ``num_samples`` smallest keys, usually a few more) with their ``u``; NumPy's log
+    of those (the log the NumPy path takes, so the keys are its keys, bit for bit);
+    :c:func:`mn_take` divides, orders each row's candidates by (key, index) and writes
+    the first ``num_samples``. A row with more candidates than kept (ties on ``+inf``:
+    fewer positive weights than samples) takes the NumPy path.
     """
     from . import distributions
 
@@ -165,32 +168,28 @@ def without_replacement(lib, probs2d, num_samples, words, out=None):
     n = num_samples
     if out is None:
         out = np.empty((rows, n), np.int64)
+    target = out if out.strides[1] == 8 and out.strides[0] % 8 == 0 else \
+        np.empty((rows, n), np.int64)
     words = np.ascontiguousarray(words, np.uint32)
     cap = min(categories, 2 * n + 16)
     count = np.empty(rows, np.int64)
-    index = np.empty((rows, cap), np.int64)
-    u = np.empty((rows, cap), np.float64)
+    index = np.empty(rows * cap, np.int64)
+    u = np.empty(rows * cap, np.float64)
     scratch = _scratch(8 * (n + 3 * categories))  # best; pending index, lower bound, u
     pending = scratch + 8 * n
-    lib.mn_candidates(probs2d.ctypes.data, f64, rows, categories, n, words.ctypes.data, cap,
-                      count.ctypes.data, index.ctypes.data, u.ctypes.data, scratch, pending,
-                      pending + 8 * categories, pending + 16 * categories)
-    over = count > cap
-    if over.any():  # the NumPy path for those rows, then only the others here
+    p, counts, indices, us = probs2d.ctypes.data, count.ctypes.data, index.ctypes.data, \
+        u.ctypes.data
+    written = lib.mn_candidates(p, f64, rows, categories, n, words.ctypes.data, cap, counts,
+                                indices, us, scratch, pending, pending + 8 * categories,
+                                pending + 16 * categories)
+    logs = u[:written if written >= 0 else -1 - written]
+    np.log(logs, out=logs)  # of u in (0, 1]: no warnings
+    lib.mn_take(p, f64, rows, categories, n, counts, cap, indices, us, target.ctypes.data,
+                target.strides[0] // 8, scratch, scratch + 8 * cap)
+    if written < 0:  # the NumPy path for the rows left alone
         w = words.reshape(rows, 2 * categories)
-        for r in np.flatnonzero(over).tolist():
-            out[r] = distributions.multinomial(np, w[r].copy(), probs2d[r:r + 1], n, False)[0]
-        count = np.where(over, 0, count)
-    taken = np.arange(cap) < count[:, None]
-    c, u = index[taken], u[taken]
-    row = np.repeat(np.arange(rows), count)
-    p = probs2d[row, c]
-    key = np.log(u)
-    with np.errstate(divide="ignore", over="ignore"):  # p = 0, tiny p: keys of +-inf
-        np.divide(key, -p, out=key)  # float32 p widens exactly, as in the NumPy path
-    key[p == 0] = np.inf
-    order = np.lexsort((c, key, row))
-    first = np.cumsum(count) - count
-    keep = ~over
-    out[keep] = c[order][first[keep, None] + np.arange(n)]
+        for r in np.flatnonzero(count > cap).tolist():
+            target[r] = distributions.multinomial(np, w[r].copy(), probs2d[r:r + 1], n, False)[0]
+    if target is not out:
+        out[...] = target
     return out
