@@ -261,8 +261,9 @@ def small_multinomial(weights, num_samples, replacement, generator):
     if not replacement or lib is None or count > SMALL_WORDS or probs2d.size > CHUNK:
         return None
     buf, i = generator._buffered(count)
-    return _multinomial_native.with_replacement(lib, probs2d, num_samples,
-                                                buf.words[i:i + count])
+    return _multinomial_native.with_replacement(
+        lib, probs2d, num_samples, None, words_address=_multinomial_native.address(buf.words)
+        + 4 * i)
 
 
 def _randperm(flat, seed, offset, chunk, scratch):
