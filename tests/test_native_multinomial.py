@@ -189,3 +189,32 @@ def test_bad_weights_leave_the_generator_alone(multinomial_path, dtype, replacem
         with pytest.raises(RuntimeError, match="sum of probabilities"):
             tl.multinomial(tl.tensor(p, dtype=dtype), 2, replacement, generator=g)
         assert g.get_offset() == 12
+
+
+def test_a_library_that_computes_other_values_fails_its_check():
+    # negative control for the loader's self-check: a "library" whose sampling writes
+    # nothing is refused (the NumPy path is used instead)
+    class Fake:
+        pass
+
+    lib = Fake()
+    for name in ("mn_with_replacement", "mn_candidates", "mn_take", "mn_check"):
+        def function(*args):
+            return 0
+        setattr(lib, name, function)
+    assert native._setup(lib) is False
+
+
+def test_an_output_with_strided_columns():
+    lib = native.library()
+    if lib is None:
+        pytest.skip("no native multinomial library")
+    p = _weights(3, 40, seed=8)
+    w = philox.words(1, 0, 2 * 3 * 4)
+    out = np.zeros((3, 8), np.int64)
+    native.with_replacement(lib, p, 4, w, out=out[:, ::2])
+    np.testing.assert_array_equal(out[:, ::2], reference_with_replacement(p, 4, w))
+    assert not out[:, 1::2].any()  # the columns between are untouched
+    w = philox.words(1, 0, 2 * 3 * 40)
+    native.without_replacement(lib, p, 4, w, out=out[:, 1::2])
+    np.testing.assert_array_equal(out[:, 1::2], reference_without_replacement(p, 4, w))

@@ -18,6 +18,11 @@ this thread drew ahead (:func:`tensorlite.random.philox.buffered`), float32 unif
 and standard normals from values made for the whole run at once -- again the same
 transforms on the same words.
 
+``multinomial`` runs its rows through a small C library where one builds
+(:mod:`tensorlite.random._multinomial_native`: the same values as the NumPy code of
+:func:`tensorlite.random.distributions.multinomial`, which is the fallback), and a
+small call with replacement takes a direct path (:func:`small_multinomial`).
+
 Scratch memory is a few chunk-sized arrays per worker thread, whatever the
 output size; ``multinomial`` with replacement keeps its scratch, at most ~10 MiB
 per thread at the default chunk, for the next call (see
