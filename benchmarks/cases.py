@@ -399,6 +399,12 @@ def small_call_cases(s: Sizes):
         add(f"multinomial 64x1000, 5 draws, replacement={replacement}", multinomial,
             inner=max(1, s.small_calls // 10))
 
+    def coin(lib):  # the smallest multinomial: reported, no target of its own
+        probs = lib.tensor([0.3, 0.7])
+        return lambda: lib.multinomial(probs, 1, replacement=True)
+
+    add("multinomial 2 categories, 1 draw", coin, target=None)
+
     def op(f):
         def make(lib):
             x, y, w = inputs(lib)

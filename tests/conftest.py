@@ -29,3 +29,17 @@ def _fixed_random_state():
     with tl.random.fork_rng():
         tl.manual_seed(0)
         yield
+
+
+@pytest.fixture(params=["native", "numpy"])
+def multinomial_path(request, monkeypatch):
+    """CPU multinomial through its C library (tensorlite.random._multinomial_native),
+    or with that unavailable (NumPy): the same values either way."""
+    from tensorlite.random import _multinomial_native
+
+    if request.param == "native":
+        if _multinomial_native.library() is None:
+            pytest.skip("no native multinomial library (no C compiler?)")
+    else:
+        monkeypatch.setattr(_multinomial_native, "library", lambda: None)
+    return request.param

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tensorlite._backends import _cpu_random
+from tensorlite.random import _multinomial_native
 from tensorlite.random import _quantized as Q
 from tensorlite.random import distributions as D
 from tensorlite.random import philox
@@ -127,7 +128,9 @@ def test_workspace_grows_and_keeps_its_buffers():
 
 
 @pytest.mark.parametrize("chunk", [4, 64, _cpu_random.CHUNK])
-def test_weights_index_equals_the_one_shot_index(chunk):
+def test_weights_index_equals_the_one_shot_index(monkeypatch, chunk):
+    # the NumPy path's index (the native library quantizes as it samples: no index)
+    monkeypatch.setattr(_multinomial_native, "library", lambda: None)
     probs = np.random.default_rng(5).random((37, 50)).astype(np.float32)
     weights = _cpu_random.multinomial_weights(probs, replacement=True, chunk=chunk)
     assert weights.problem is None

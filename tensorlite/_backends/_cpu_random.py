@@ -18,6 +18,11 @@ this thread drew ahead (:func:`tensorlite.random.philox.buffered`), float32 unif
 and standard normals from values made for the whole run at once -- again the same
 transforms on the same words.
 
+``multinomial`` runs its rows through a small C library where one builds
+(:mod:`tensorlite.random._multinomial_native`: the same values as the NumPy code of
+:func:`tensorlite.random.distributions.multinomial`, which is the fallback), and a
+small call with replacement takes a direct path (:func:`small_multinomial`).
+
 Scratch memory is a few chunk-sized arrays per worker thread, whatever the
 output size; ``multinomial`` with replacement keeps its scratch, at most ~10 MiB
 per thread at the default chunk, for the next call (see
@@ -31,11 +36,11 @@ import threading
 
 import numpy as np
 
-from ..random import _quantized, philox
+from ..random import _multinomial_native, _quantized, philox
 from ..random import distributions as dist
 from . import _common
 
-__all__ = ["fill", "fill_block", "CHUNK", "small", "SMALL_WORDS"]
+__all__ = ["fill", "fill_block", "CHUNK", "small", "small_multinomial", "SMALL_WORDS"]
 
 CHUNK = 2**18
 """Default elements per chunk: big enough to amortize per-chunk overhead,
@@ -265,6 +270,29 @@ def _run_values(buf, key, kind, per, dtype, low, high):
     return values
 
 
+def small_multinomial(weights, num_samples, replacement, generator):
+    """The ``(rows, num_samples)`` int64 samples of a small ``multinomial`` call with
+    replacement -- its words reserved from ``generator`` here -- or ``None`` (nothing
+    reserved) when the call is not one for this path: without replacement, without
+    the native library, or past ``SMALL_WORDS`` words or ``CHUNK`` weights.
+
+    ``weights``: the checked :class:`~._common.Weights`. The values are :func:`fill`'s,
+    bit for bit: the same words (from this thread's run, as :func:`small` takes them)
+    through the same native code. Speed (profiled on 64 rows x 1000 weights, 5
+    samples): the general path's layers (``_draw``, :func:`fill`, task planning, a
+    Philox call) cost about half of what remained of the call once the work was in C.
+    """
+    lib = _multinomial_native.library()
+    probs2d = weights.probs
+    count = 2 * probs2d.shape[0] * num_samples
+    if not replacement or lib is None or count > SMALL_WORDS or probs2d.size > CHUNK:
+        return None
+    buf, i = generator._buffered(count)
+    return _multinomial_native.with_replacement(
+        lib, probs2d, num_samples, None, words_address=_multinomial_native.address(buf.words)
+        + 4 * i)
+
+
 def _randperm(flat, seed, offset, chunk, scratch):
     """``randperm`` with its words drawn, chunk by chunk, straight into an int64 output
     (``2n`` words are its ``8n`` bytes) and sorted there: beyond the output only the
@@ -323,10 +351,12 @@ def _flat_slices(p, shape):
 
 
 def multinomial_weights(probs, replacement, chunk=CHUNK):
-    """Check ``multinomial``'s weights (``(R, C)``) and, with replacement, index them
-    (``_quantized.index``), in one threaded pass: each chunk of rows is checked and
-    quantized while it is in cache. Returns a :class:`~._common.Weights` whose
-    ``index`` is ``(shift, ends)`` (``None`` without replacement or on a problem).
+    """Check ``multinomial``'s weights (``(R, C)``) and, with replacement and no native
+    library (:mod:`tensorlite.random._multinomial_native`, which quantizes each row as
+    it samples it), index them (``_quantized.index``), in one threaded pass: each chunk
+    of rows is checked and quantized while it is in cache. Returns a
+    :class:`~._common.Weights` whose ``index`` is ``(shift, ends)`` (``None`` without
+    replacement, with the native library or on a problem).
     """
     probs2d = np.ascontiguousarray(probs)  # whole 16-weight blocks are gathered by rows
     if probs2d.dtype not in (np.float32, np.float64):
@@ -334,7 +364,11 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
     rows, categories = probs2d.shape
     if rows == 0:
         return _common.Weights(probs2d)
-    if replacement and probs2d.size <= _quantized.SMALL:
+    lib = _multinomial_native.library()
+    indexed = replacement and lib is None
+    if lib is not None and probs2d.size <= chunk:
+        return _common.Weights(probs2d, _multinomial_native.check(lib, probs2d))
+    if indexed and probs2d.size <= _quantized.SMALL:
         # The small path (64 rows x 1000 weights: a thread and the chunk bookkeeping
         # cost more than the work): two reductions and the full prefix sums, here.
         row_max = probs2d.max(axis=1, keepdims=True)  # nan propagates quietly
@@ -345,24 +379,33 @@ def multinomial_weights(probs, replacement, chunk=CHUNK):
     # scratch whatever the task size, and every task costs small, GIL-bound NumPy calls.
     step = max(1, chunk // categories, -(-rows // _THREADS))
     starts = range(0, rows, step)
-    lowest = np.empty(len(starts), dtype=probs2d.dtype)
-    row_max = np.empty((rows, 1), dtype=probs2d.dtype)
-    if replacement:
+    problems = [None] * len(starts)
+    if lib is None:
+        lowest = np.empty(len(starts), dtype=probs2d.dtype)
+        row_max = np.empty((rows, 1), dtype=probs2d.dtype)
+    if indexed:
         shift = np.empty((rows, 1), dtype=np.int32)
         ends = np.empty((rows, -(-categories // _quantized.FAN)), dtype=np.uint64)
 
     def job(r):
-        chunk_rows, chunk_max = probs2d[r:r + step], row_max[r:r + step]
+        chunk_rows = probs2d[r:r + step]
+        if lib is not None:
+            problems[r // step] = _multinomial_native.check(lib, chunk_rows)
+            return
+        chunk_max = row_max[r:r + step]
         with np.errstate(invalid="ignore"):
             lowest[r // step] = chunk_rows.min()
             np.max(chunk_rows, axis=1, keepdims=True, out=chunk_max)
-        if replacement and _common.weight_problem(np, lowest[r // step], chunk_max) is None:
+        if indexed and _common.weight_problem(np, lowest[r // step], chunk_max) is None:
             _quantized.index(np, chunk_rows, chunk_max, out=(shift[r:r + step], ends[r:r + step]),
                              workspace=_workspace())
 
     _run(job, starts)
-    problem = _common.weight_problem(np, lowest.min(), row_max)
-    index = (shift, ends) if replacement and problem is None else None
+    if lib is not None:  # a bad value anywhere comes first, as in weight_problem
+        problem = "values" if "values" in problems else "sum" if "sum" in problems else None
+    else:
+        problem = _common.weight_problem(np, lowest.min(), row_max)
+    index = (shift, ends) if indexed and problem is None else None
     return _common.Weights(probs2d, problem, index)
 
 
@@ -377,6 +420,15 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     probs2d = weights.probs
     rows, categories = probs2d.shape
     out2d = flat.reshape(rows, num_samples)
+    # The native library (the same values as the NumPy code, see _multinomial_native):
+    # with replacement, rows quantized and searched in C (profiled on 64 rows x 1000
+    # weights, 5 samples: NumPy's quantization and uint64 prefix sums alone cost about
+    # PyTorch's whole call); without, the C code leaves a few candidates per row whose
+    # keys NumPy computes, instead of a log per weight and a partition.
+    lib = _multinomial_native.library()
+    native = lib is not None and (
+        replacement and weights.index is None
+        or not replacement and _multinomial_native.useful_without(categories, num_samples))
     # Rows were indexed already: a task costs about its samples, ~100 ns each, and
     # needs 400-600 bytes of scratch per sample that its thread keeps. A task is a
     # thread's share of the rows, but at most chunk / 16 samples (6-10 MiB) and at
@@ -384,10 +436,14 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
     # Sample j of row r uses words 2(r*n + j), +1: a block of rows, or a piece of
     # one long row, can be drawn alone.
     per_task = max(2, chunk // 16)
-    if replacement and len(weights.index) == 3 and rows * num_samples <= per_task // 2:
-        # few weights (small_index) and samples: one task, drawn here without planning
+    if replacement and (native and rows * categories <= chunk or weights.index is not None
+                        and len(weights.index) == 3) and rows * num_samples <= per_task // 2:
+        # few weights and samples: one task, drawn here without planning
         w = philox.words(seed, offset, 2 * rows * num_samples)
-        dist.multinomial(np, w, probs2d, num_samples, True, out=out2d, index=weights.index)
+        if native:
+            _multinomial_native.with_replacement(lib, probs2d, num_samples, w, out2d)
+        else:
+            dist.multinomial(np, w, probs2d, num_samples, True, out=out2d, index=weights.index)
         return
     if replacement:
         if num_samples >= per_task:
@@ -406,11 +462,15 @@ def _multinomial(flat, seed, offset, chunk, probs, num_samples, replacement):
         r0, r1, j0, j1 = task
         if replacement:
             first, count = 2 * (r0 * num_samples + j0), 2 * (r1 - r0) * (j1 - j0)
-            index = tuple(a[r0:r1] for a in weights.index)
         else:
             first, count = 2 * r0 * categories, 2 * (r1 - r0) * categories
-            index = None
         w = philox.words(seed, offset + first, count)
+        if native:
+            sample = _multinomial_native.with_replacement if replacement else \
+                _multinomial_native.without_replacement
+            sample(lib, probs2d[r0:r1], j1 - j0, w, out=out2d[r0:r1, j0:j1])
+            return
+        index = tuple(a[r0:r1] for a in weights.index) if replacement else None
         dist.multinomial(np, w, probs2d[r0:r1], j1 - j0, replacement,
                          out=out2d[r0:r1, j0:j1], index=index, workspace=_workspace())
 

@@ -19,6 +19,9 @@ the blocked path's dozens of small NumPy calls were most of such a call's time.
 
 Everything is exact integer arithmetic, so the answer is the one DESIGN defines —
 the CUDA kernel's binary search over :func:`prefix_sums` finds the same category.
+Where its C library builds, the CPU samples with :mod:`._multinomial_native` instead
+(the same answers, checked against this code when the library loads); this module is
+then the fallback and the definition it is checked against.
 """
 
 import math

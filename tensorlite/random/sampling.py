@@ -440,6 +440,12 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
                            f"{check.SCALAR_NAMES[out.dtype.name]}")
     _check_result(_dtype.int64, False, out, fn)
     weights = _checked_weights(rows2d, bool(replacement), fn)
+    if out is None and (input.device is _CPU or input.device == _CPU):
+        gen = default_generator if generator is None else _generator(generator, _CPU, fn)
+        data = _cpu_random.small_multinomial(weights, int(num_samples), bool(replacement), gen)
+        if data is not None:  # the direct path (issue 17): the same values as _draw's
+            return _wrap(data.reshape(-1) if input.ndim == 1 else data, input.device,
+                         _dtype.int64, False)
     shape = (rows2d.shape[0], int(num_samples))
     data = _draw("multinomial", shape, _dtype.int64, input.device, generator, fn,
                  words_n=int(num_samples), probs=weights, num_samples=int(num_samples),
