@@ -20,7 +20,7 @@ import itertools
 import numpy as np
 
 from .. import _dtype
-from .._backends import cpu as _cpu
+from .._backends import _cpu_reduce, cpu as _cpu
 from .._tensor import Tensor, common_device
 from . import reductions
 from .ordering import return_type
@@ -65,9 +65,12 @@ def aminmax(self, *, dim=None, keepdim=False):
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
     x = self._data
-    if dim is None and type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN and \
+    if dim is None and type(x) is np.ndarray and x.size >= _cpu_reduce.NATIVE_MIN and \
             x.dtype == self._dtype._np:
-        lo, hi = _minmax_blocks(x.reshape(-1))
+        both = _cpu_reduce.minmax(x)  # in C, one pass
+        if both is None and x.size < _cpu.PARALLEL_MIN:
+            return _AMINMAX(self.amin(dim, keepdim), self.amax(dim, keepdim))
+        lo, hi = both if both is not None else _minmax_blocks(x.reshape(-1))
         return _AMINMAX(*(reduce(self, lambda xp, x, a, k, v=v: v.reshape(
             (1,) * x.ndim if k else ()), None, keepdim, self._dtype, name, node,
             reductions._even_ties) for v, name, node in (
@@ -143,11 +146,16 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
 
 
 def _nansum(xp, x, axis, keepdims):
-    """The sum with NaN counted as zero. A full reduction of a large NumPy array goes
-    through :func:`_nansum_blocks`; otherwise a plain sum, and NaN-skipping only when the
+    """The sum with NaN counted as zero. A full reduction of a large NumPy array is
+    done in C (:func:`tensorlite._backends._cpu_reduce.nansum`: NaN zeroed by a
+    compare-select inside the sum's vector loop) or, without the library, through
+    :func:`_nansum_blocks`; otherwise a plain sum, and NaN-skipping only when the
     result shows a NaN (``xp.nansum`` copies its whole input)."""
     if type(x) is np.ndarray and x.size * x.itemsize > _BLOCK_BYTES and \
             (axis is None or len(axis) == x.ndim):
+        total = _cpu_reduce.nansum(x, keepdims)
+        if total is not None:
+            return total
         total = _nansum_blocks(x.reshape(-1))
         return total.reshape((1,) * x.ndim) if keepdims else total
     total = xp.sum(x, axis=axis, keepdims=keepdims)
