@@ -151,11 +151,12 @@ def _nansum(xp, x, axis, keepdims):
     compare-select inside the sum's vector loop) or, without the library, through
     :func:`_nansum_blocks`; otherwise a plain sum, and NaN-skipping only when the
     result shows a NaN (``xp.nansum`` copies its whole input)."""
-    if type(x) is np.ndarray and x.size * x.itemsize > _BLOCK_BYTES and \
-            (axis is None or len(axis) == x.ndim):
+    full = axis is None or len(axis) == x.ndim
+    if type(x) is np.ndarray and full and x.size >= _cpu_reduce.NATIVE_MIN:
         total = _cpu_reduce.nansum(x, keepdims)
         if total is not None:
             return total
+    if type(x) is np.ndarray and x.size * x.itemsize > _BLOCK_BYTES and full:
         total = _nansum_blocks(x.reshape(-1))
         return total.reshape((1,) * x.ndim) if keepdims else total
     total = xp.sum(x, axis=axis, keepdims=keepdims)
