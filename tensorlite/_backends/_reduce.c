@@ -7,10 +7,10 @@
  * registers' worth), which needs no reassociation of any one sum.
  *
  * Sums (sum_*, nansum_*, rowsum_*): the array is cut into CHUNK-element chunks; in a
- * chunk each of the LANES accumulators adds CHUNK / LANES = 16 elements in the input
- * type, then the lanes are joined pairwise in double; the chunk sums are added
- * pairwise in double (a binary-counter stack: the tree of NumPy's pairwise sum over
- * the chunks). This is NumPy's pairwise summation (8 accumulators of 16 elements per
+ * chunk each of the LANES accumulators adds CHUNK / LANES elements in the input type
+ * (16 for float32, 32 for float64), then the lanes are joined pairwise in double; the
+ * chunk sums are added pairwise in double (a binary-counter stack: the tree of NumPy's
+ * pairwise sum over the chunks). This is NumPy's pairwise summation (8 accumulators of 16 elements per
  * 128-element block, then a pairwise tree) with every level above the first 16
  * additions done in double: for float32 the error is that of 16 float32 additions,
  * whatever the length (NumPy's and PyTorch's cascade add ~log2(n) float32 levels). The

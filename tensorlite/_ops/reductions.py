@@ -200,12 +200,11 @@ def _sum_forward(xp, x, a, k):
     (:mod:`tensorlite._backends._cpu_reduce`: all axes or the last ones), else on
     several threads when large (complex full sums in one call: NumPy's pairwise cut
     points differ for them)."""
-    if type(x) is np.ndarray and x.size >= _cpu_reduce.NATIVE_MIN:
-        out = _cpu_reduce.sum(x, a, k)
-        if out is not None:
-            return out
-        if x.size >= _cpu.PARALLEL_MIN:
-            out = threaded(x, a, k, _np_sum, None if x.dtype.kind == "c" else np.add)
+    if type(x) is np.ndarray:
+        if x.size >= _cpu_reduce.NATIVE_MIN:
+            out = _cpu_reduce.sum(x, a, k)
+            if out is None and x.size >= _cpu.PARALLEL_MIN:
+                out = threaded(x, a, k, _np_sum, None if x.dtype.kind == "c" else np.add)
             if out is not None:
                 return out
         return x.sum(a, None, None, k)

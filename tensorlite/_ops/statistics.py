@@ -58,7 +58,8 @@ def _reduced(shape, axis):
 
 def aminmax(self, *, dim=None, keepdim=False):
     """``(min, max)`` over ``dim`` (all elements by default). A large CPU tensor is read
-    once, block by block (:func:`_minmax_blocks`), instead of once for each."""
+    once, instead of once for each: in C (:func:`tensorlite._backends._cpu_reduce.minmax`)
+    or, without the library, block by block (:func:`_minmax_blocks`)."""
     if dim is not None and self.ndim and self.shape[dim] == 0:
         raise IndexError(f"aminmax(): Expected reduction dim {dim} to have non-zero size.")
     if self.numel() == 0:
@@ -166,7 +167,8 @@ def _nansum(xp, x, axis, keepdims):
 
 
 def _nansum_blocks(flat):
-    """Sum ``flat`` block by block (:func:`_by_blocks`, on several threads when large),
+    """The NumPy path (the C library unavailable, or a dtype it does not take): sum
+    ``flat`` block by block (:func:`_by_blocks`, on several threads when large),
     then the block sums pairwise: NaN-free data costs one read and PyTorch's rounding
     to within a float32 cascade sum's. A block whose sum is NaN is summed again while in
     cache with its NaN zeroed, and so is every later block of that thread (NaN tends to
