@@ -205,3 +205,30 @@ def test_nansum_of_a_large_tensor_with_nan(dtype):
     assert np.isnan(float(tl.nansum(tl.tensor(inf_minus_inf))))
     assert float(tl.nanmean(tl.tensor(data))) == pytest.approx(
         float(torch.nanmean(torch.tensor(data))), rel=1e-5)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "int16", "int8", "uint8", "bool", "float64"])
+def test_unique_with_inverse_of_a_large_tensor(dtype):
+    # from 4096 elements of a 4-byte or smaller dtype, runs are found on packed sort keys
+    # and values decoded from them (float64: the index-sort path, a control)
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    data = rng.integers(-300, 300, 20_000).astype(dtype)
+    if dtype.startswith("float"):
+        data[:3000] = rng.standard_normal(3000)
+        data[3000:3600] = np.tile([np.nan, -0.0, 0.0, np.inf, -np.inf, -0.0], 100)
+        rng.shuffle(data)
+    x, t = tl.tensor(data), torch.tensor(data)
+    values, inverse, counts = tl.unique(x, return_inverse=True, return_counts=True)
+    ev, ei, ec = torch.unique(t, return_inverse=True, return_counts=True)
+    assert values.dtype == getattr(tl, dtype) and inverse.dtype == counts.dtype == tl.int64
+    np.testing.assert_array_equal(values.numpy(), ev.numpy())  # NaN equal to NaN here
+    np.testing.assert_array_equal(counts.numpy(), ec.numpy())
+    real = ~np.isnan(data.astype(np.float64))  # each NaN its own value, in any order
+    np.testing.assert_array_equal(inverse.numpy()[real], ei.numpy()[real])
+    # every element is its value (bits included: -0.0 stays -0.0 where the run starts so)
+    np.testing.assert_array_equal(values.numpy()[inverse.numpy()][real], data[real])
+    zero = np.flatnonzero(values.numpy() == 0)
+    if dtype.startswith("float"):  # the run's first element in a stable sort: data's first zero
+        assert np.signbit(values.numpy()[zero]).tolist() == [np.signbit(data[data == 0][0])]
+        assert np.isnan(values.numpy()).sum() == np.isnan(data).sum()

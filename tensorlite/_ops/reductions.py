@@ -25,7 +25,7 @@ import functools
 import numpy as np
 
 from .. import _backends, _device, _dtype
-from .._backends import cpu as _cpu
+from .._backends import _cpu_reduce, cpu as _cpu
 from .._tensor import scalar_type_name, Tensor, _compute_dtype, _dim, _wrap
 from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import record
@@ -196,11 +196,15 @@ def _np_sum(x, a, k):
 
 
 def _sum_forward(xp, x, a, k):
-    """The sum over axes ``a`` of a backend array, on several threads when large
-    (complex full sums in one call: NumPy's pairwise cut points differ for them)."""
+    """The sum over axes ``a`` of a backend array: a large float32/float64 one in C
+    (:mod:`tensorlite._backends._cpu_reduce`: all axes or the last ones), else on
+    several threads when large (complex full sums in one call: NumPy's pairwise cut
+    points differ for them)."""
     if type(x) is np.ndarray:
-        if x.size >= _cpu.PARALLEL_MIN:
-            out = threaded(x, a, k, _np_sum, None if x.dtype.kind == "c" else np.add)
+        if x.size >= _cpu_reduce.NATIVE_MIN:
+            out = _cpu_reduce.sum(x, a, k)
+            if out is None and x.size >= _cpu.PARALLEL_MIN:
+                out = threaded(x, a, k, _np_sum, None if x.dtype.kind == "c" else np.add)
             if out is not None:
                 return out
         return x.sum(a, None, None, k)
@@ -208,8 +212,13 @@ def _sum_forward(xp, x, a, k):
 
 
 def _mean_forward(xp, x, a, k):
-    """The mean over axes ``a``: a full mean is the (threaded) sum divided by the count
-    as ``numpy.mean`` divides (in float64 for float32, rounded once)."""
+    """The mean over axes ``a``: in C when it can (the double sum over the count,
+    rounded once), else a full mean is the (threaded) sum divided by the count as
+    ``numpy.mean`` divides (in float64 for float32, rounded once)."""
+    if type(x) is np.ndarray and x.size >= _cpu_reduce.NATIVE_MIN:
+        out = _cpu_reduce.mean(x, a, k)
+        if out is not None:
+            return out
     if type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN and x.dtype.kind == "f":
         if a is None or len(a) == x.ndim:
             return np.asarray(_sum_forward(xp, x, a, k) / np.intp(x.size), x.dtype)
@@ -220,13 +229,20 @@ def _mean_forward(xp, x, a, k):
 
 
 def _extreme_forward(which):
-    """``xp.max``/``xp.min`` over axes ``a`` (``which``), on several threads when large."""
+    """``xp.max``/``xp.min`` over axes ``a`` (``which``): over all of a large
+    float32/float64 array in C, else on several threads when large."""
     ufunc = np.maximum if which == "max" else np.minimum
+    pick = which == "max"
 
     def part(x, a, k):
         return ufunc.reduce(x, axis=a, keepdims=k)
 
     def forward(xp, x, a, k):
+        if type(x) is np.ndarray and x.size >= _cpu_reduce.NATIVE_MIN and (
+                a is None or len(a) == x.ndim):
+            both = _cpu_reduce.minmax(x)
+            if both is not None:
+                return both[pick].reshape((1,) * x.ndim if k else ())
         if type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN:
             out = threaded(x, a, k, part, ufunc)
             if out is not None:

@@ -22,7 +22,7 @@ import numpy as np
 from .. import _dtype
 from ..autograd import grad_mode as _grad_mode
 from ..autograd.graph import needs_grad, record
-from .._backends import cpu as _cpu
+from .._backends import _cpu_reduce, cpu as _cpu
 from .._tensor import Tensor, common_device
 from . import reductions
 from .ordering import return_type
@@ -60,7 +60,8 @@ def _reduced(shape, axis):
 
 def aminmax(self, *, dim=None, keepdim=False):
     """``(min, max)`` over ``dim`` (all elements by default). A large CPU tensor is read
-    once, block by block (:func:`_minmax_blocks`), instead of once for each."""
+    once, instead of once for each: in C (:func:`tensorlite._backends._cpu_reduce.minmax`)
+    or, without the library, block by block (:func:`_minmax_blocks`)."""
     if dim is not None and self.ndim and self.shape[dim] == 0:
         raise IndexError(f"aminmax(): Expected reduction dim {dim} to have non-zero size.")
     if self.numel() == 0:
@@ -68,11 +69,16 @@ def aminmax(self, *, dim=None, keepdim=False):
                            "operation has no identity.")
     x = self._data
     with _grad_mode.no_grad():  # one node for both results below, as PyTorch's
-        if dim is None and type(x) is np.ndarray and x.size >= _cpu.PARALLEL_MIN and \
+        both = None
+        if dim is None and type(x) is np.ndarray and x.size >= _cpu_reduce.NATIVE_MIN and \
                 x.dtype == self._dtype._np:
+            both = _cpu_reduce.minmax(x)  # in C, one pass
+            if both is None and x.size >= _cpu.PARALLEL_MIN:
+                both = _minmax_blocks(x.reshape(-1))
+        if both is not None:
             lo, hi = (reduce(self, lambda xp, x, a, k, v=v: v.reshape(
                 (1,) * x.ndim if k else ()), None, keepdim, self._dtype, "aminmax")
-                for v in _minmax_blocks(x.reshape(-1)))
+                for v in both)
         else:
             lo, hi = self.amin(dim, keepdim), self.amax(dim, keepdim)
     if needs_grad(self) and (self._dtype.is_floating_point or self._dtype.is_complex):
@@ -167,11 +173,17 @@ def nansum(self, dim=None, keepdim=False, *, dtype=None):
 
 
 def _nansum(xp, x, axis, keepdims):
-    """The sum with NaN counted as zero. A full reduction of a large NumPy array goes
-    through :func:`_nansum_blocks`; otherwise a plain sum, and NaN-skipping only when the
+    """The sum with NaN counted as zero. A full reduction of a large NumPy array is
+    done in C (:func:`tensorlite._backends._cpu_reduce.nansum`: NaN zeroed by a
+    compare-select inside the sum's vector loop) or, without the library, through
+    :func:`_nansum_blocks`; otherwise a plain sum, and NaN-skipping only when the
     result shows a NaN (``xp.nansum`` copies its whole input)."""
-    if type(x) is np.ndarray and x.size * x.itemsize > _BLOCK_BYTES and \
-            (axis is None or len(axis) == x.ndim):
+    full = axis is None or len(axis) == x.ndim
+    if type(x) is np.ndarray and full and x.size >= _cpu_reduce.NATIVE_MIN:
+        total = _cpu_reduce.nansum(x, keepdims)
+        if total is not None:
+            return total
+    if type(x) is np.ndarray and x.size * x.itemsize > _BLOCK_BYTES and full:
         total = _nansum_blocks(x.reshape(-1))
         return total.reshape((1,) * x.ndim) if keepdims else total
     total = xp.sum(x, axis=axis, keepdims=keepdims)
@@ -181,7 +193,8 @@ def _nansum(xp, x, axis, keepdims):
 
 
 def _nansum_blocks(flat):
-    """Sum ``flat`` block by block (:func:`_by_blocks`, on several threads when large),
+    """The NumPy path (the C library unavailable, or a dtype it does not take): sum
+    ``flat`` block by block (:func:`_by_blocks`, on several threads when large),
     then the block sums pairwise: NaN-free data costs one read and PyTorch's rounding
     to within a float32 cascade sum's. A block whose sum is NaN is summed again while in
     cache with its NaN zeroed, and so is every later block of that thread (NaN tends to
