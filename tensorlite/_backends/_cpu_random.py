@@ -270,6 +270,16 @@ def _elementwise(kind, flat, shape, seed, offset, chunk, params):
     if kind == "normal":
         chunk += chunk % 2  # Box–Muller pairs must not straddle chunks
     p_slice = None if p is None else _flat_slices(p, shape)
+    if kind == "normal" and dtype == np.float32:
+        lib = _native_normal(offset, np.array([n - 1]), 1)
+        if lib is not None:  # the native Box-Muller helpers, as fill_block's blocks
+            def native_job(a):
+                run = flat[a:a + chunk].reshape(1, -1)
+                _normal_float32_runs(lib, seed, offset, np.array([a]), run, params,
+                                     BLOCK_CHUNK)
+
+            _run(native_job, range(0, n, chunk))
+            return
 
     def job(a):
         b = min(a + chunk, n)
