@@ -270,16 +270,14 @@ def _elementwise(kind, flat, shape, seed, offset, chunk, params):
     if kind == "normal":
         chunk += chunk % 2  # Box–Muller pairs must not straddle chunks
     p_slice = None if p is None else _flat_slices(p, shape)
-    if kind == "normal" and dtype == np.float32:
-        lib = _native_normal(offset, np.array([n - 1]), 1)
-        if lib is not None:  # the native Box-Muller helpers, as fill_block's blocks
-            def native_job(a):
-                run = flat[a:a + chunk].reshape(1, -1)
-                _normal_float32_runs(lib, seed, offset, np.array([a]), run, params,
-                                     BLOCK_CHUNK)
+    lib = _native_normal(dtype, offset, n) if kind == "normal" else None
+    if lib is not None:  # float32 normals: the native path of fill_block's blocks too
+        def native_job(a):
+            run = flat[a:a + chunk].reshape(1, -1)  # pieces of BLOCK_CHUNK inside
+            _normal_float32_runs(lib, seed, offset, np.array([a]), run, params, BLOCK_CHUNK)
 
-            _run(native_job, range(0, n, chunk))
-            return
+        _run(native_job, range(0, n, chunk))
+        return
 
     def job(a):
         b = min(a + chunk, n)
@@ -458,11 +456,10 @@ def _fill_block(kind, shape, box, dtype, seed, offset, chunk, params):
         # through Generator.random), written straight into the block, no word array
         philox.RunReader(seed, offset).read_unit_float32(first_word(starts), runs)
         return out
-    if kind == "normal" and dtype == np.float32:
-        lib = _native_normal(offset, starts, length)
-        if lib is not None:
-            _normal_float32_runs(lib, seed, offset, starts, runs, params, chunk)
-            return out
+    lib = _native_normal(dtype, offset, int(starts[-1]) + length) if kind == "normal" else None
+    if lib is not None:
+        _normal_float32_runs(lib, seed, offset, starts, runs, params, chunk)
+        return out
     if len(starts) == 1 or length >= chunk:
         for r, a in enumerate(starts.tolist()):  # whole runs, each as fill() does it
             p_r = p if p_runs is None else p_runs[r]
@@ -490,9 +487,11 @@ def _fill_block(kind, shape, box, dtype, seed, offset, chunk, params):
     return out
 
 
-def _native_normal(offset, starts, length):
-    """The native library where it serves float32 normal runs (words below its END)."""
-    if offset + 2 * (int(starts[-1]) + length) + 2 > _native.END:
+def _native_normal(dtype, offset, end):
+    """The native library where it serves normal values of elements below ``end``:
+    float32 (other dtypes: the NumPy path), every word below its ``END`` (element
+    ``e``'s pair uses words up to ``offset + e + 1``)."""
+    if dtype != np.float32 or offset + end + 1 > _native.END:
         return None
     return _native.library()
 
@@ -522,7 +521,7 @@ def _normal_float32_runs(lib, seed, offset, starts, runs, params, chunk):
                 _native.normal_runs_f32(lib, seed, offset, np.array([a + k], np.uint64),
                                         runs[r, k:k + m].reshape(1, m), mean, std, scratch)
         return
-    step = max(1, chunk // length)  # rows of a column block
+    step = max(1, min(chunk // length, runs.shape[0]))  # rows of a column block
     scratch = np.empty((3, step * ((length + 3) // 2)), np.float32)
     for r0 in range(0, runs.shape[0], step):
         _native.normal_runs_f32(lib, seed, offset, starts[r0:r0 + step], runs[r0:r0 + step],
