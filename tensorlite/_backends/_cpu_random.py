@@ -415,7 +415,10 @@ def fill_block(kind, shape, box, dtype, seed, offset, *, chunk=BLOCK_CHUNK, **pa
     :class:`~tensorlite.random.philox.RunReader` and each group transformed in one
     call (normal runs widened to whole pairs). float32 ``rand`` (uniform on
     ``[0, 1)``) skips the words: NumPy's float32 uniforms of the same words are its
-    values. Everything runs on the calling thread: Dask runs blocks in parallel.
+    values. float32 ``randn``/``normal`` runs, where the native library is available,
+    take its Box-Muller helpers around NumPy's log, cos and sin (:func:`_normal_float32_runs`:
+    the same values, no word array, no per-row Python; eager fills use them too).
+    Everything runs on the calling thread: Dask runs blocks in parallel.
     ``bernoulli``'s ``p`` is a scalar or an array of the block's shape;
     ``multinomial`` blocks hold whole rows of the output (``shape`` is
     ``(rows, num_samples)`` and ``probs`` the block's rows of weights).

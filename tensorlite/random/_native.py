@@ -1,4 +1,6 @@
-"""Philox stream words from a small C library compiled on first use (``_native.c``).
+"""Philox stream words from a small C library compiled on first use (``_native.c``),
+and the float32 Box-Muller arithmetic around NumPy's log, cos and sin
+(:func:`normal_runs_f32`: ``distributions.normal``'s values, bit for bit).
 
 :mod:`tensorlite.random.philox` asks :func:`library` for it before a draw large enough
 to gain from it; ``None`` means "use randomgen" (the words are the same: DESIGN §4.1).

@@ -369,6 +369,9 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None):
     out = _output(xp, out, n, dtype)
     if n == 0:
         return out
+    # CPU float32 fills do the arithmetic around log/cos/sin in C (random/_native.c,
+    # normal_inputs_f32 / normal_values_f32); that library checks itself against this
+    # function when it loads, so a change here disables it until the C follows.
     ct = _compute_dtype(dtype)
     pairs = (n + 1) // 2
     # In pair p, k[2p] makes u1 and k[2p+1] makes u2 (float64: k is uint64).
