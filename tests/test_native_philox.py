@@ -337,6 +337,7 @@ def test_normal_values_edges_match_numpy():
         if (mean, std) != (0.0, 1.0):
             want = want * np.float32(std) + np.float32(mean)
         got = np.empty((1, 2 * pairs), np.float32)
-        _native.normal_values_f32(lib, np.array([0], np.uint64), log_u1, cos, sin, mean, std,
-                                  got)
+        lib.normal_values_f32(np.array([0], np.uint64).ctypes.data, 1, 2 * pairs,
+                              log_u1.ctypes.data, cos.ctypes.data, sin.ctypes.data,
+                              int((mean, std) != (0.0, 1.0)), mean, std, got.ctypes.data)
         assert got.tobytes() == want.tobytes()

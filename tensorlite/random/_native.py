@@ -21,8 +21,8 @@ import numpy as np
 
 from .._native import Library
 
-__all__ = ["library", "reset", "fill", "fill_runs", "fill_runs_unit_float32", "normal_runs_f32",
-           "normal_pairs", "normal_inputs_f32", "normal_values_f32", "END"]
+__all__ = ["library", "reset", "fill", "fill_runs", "fill_runs_unit_float32", "NormalRuns",
+           "normal_runs_f32", "normal_pairs", "END"]
 
 END = 2**64
 """Words ``j < END`` are served (the C code takes 64-bit word indices)."""
@@ -85,24 +85,48 @@ def fill_runs(lib, seed, starts, count, out):
     return out
 
 
-def normal_runs_f32(lib, seed, offset, starts, out, mean=0.0, std=1.0, scratch=None):
-    """float32 normal values (DESIGN §4.3) of the runs of elements at ``starts`` (a
-    C-contiguous ``uint64`` array of flat element indices) into the rows of ``out``
-    (C-contiguous ``float32``, ``(len(starts), length)``), stream ``(seed, offset)``
-    (``offset + 2 * (starts[-1] + length) <= END``): :func:`normal_inputs_f32`,
-    NumPy's ``log``, ``cos`` and ``sin``, then :func:`normal_values_f32`.
-    ``scratch``: optional ``(3, cap)`` ``float32`` array, ``cap`` at least
-    :func:`normal_pairs` (callers reuse one for many calls)."""
+class NormalRuns:
+    """float32 normal values (DESIGN §4.3) of runs of elements of stream ``(seed,
+    offset)``, written into rows of float32 memory: ``normal_inputs_f32`` (``u1`` and
+    ``theta`` of each run's pairs, straight from the words), NumPy's ``log``, ``cos``
+    and ``sin`` on them, then ``normal_values_f32`` (``r = sqrt(-2 ln u1)``, each
+    element's cosine or sine times ``r``, then ``* std + mean`` unless ``(mean, std) ==
+    (0, 1)``): ``distributions.normal``'s values, bit for bit.
+
+    One object serves many groups of runs with one scratch of ``cap`` pairs; calls take
+    addresses, computed once by the caller (``ndarray.ctypes`` costs ~1.5 us a call,
+    eight a group: ~5% of a 65536-element group). Every word must lie below ``END``.
+    """
+
+    def __init__(self, lib, seed, offset, mean, std, cap):
+        self.lib, self.seed, self.offset = lib, seed, offset
+        self.affine = int((mean, std) != (0.0, 1.0))
+        self.mean, self.std = float(np.float32(mean)), float(np.float32(std))
+        self.scratch = np.empty((3, cap), np.float32)  # u1 (then ln u1), theta (then sin), cos
+        self.addresses = [self.scratch.ctypes.data + 4 * cap * i for i in range(3)]
+
+    def __call__(self, starts, runs, length, out):
+        """``runs`` runs of ``length`` elements, their first flat indices the ``uint64``
+        at address ``starts``, into ``runs`` rows of ``length`` float32 at address
+        ``out``; at most ``cap`` pairs in all (:func:`normal_pairs`)."""
+        u1_at, theta_at, cos_at = self.addresses
+        pairs = self.lib.normal_inputs_f32(self.seed, self.offset, starts, runs, length, u1_at,
+                                           theta_at)
+        u1, theta, cos = self.scratch[:, :pairs]
+        np.log(u1, out=u1)
+        np.cos(theta, out=cos)
+        np.sin(theta, out=theta)
+        self.lib.normal_values_f32(starts, runs, length, u1_at, cos_at, theta_at, self.affine,
+                                   self.mean, self.std, out)
+
+
+def normal_runs_f32(lib, seed, offset, starts, out, mean=0.0, std=1.0):
+    """:class:`NormalRuns` on arrays: the runs of elements at ``starts`` (C-contiguous
+    ``uint64``) into the rows of ``out`` (C-contiguous ``float32``, ``(len(starts),
+    length)``)."""
     length = out.shape[1]
-    if scratch is None:
-        scratch = np.empty((3, normal_pairs(starts, length)), np.float32)
-    u1, theta, cos = scratch
-    pairs = normal_inputs_f32(lib, seed, offset, starts, length, u1, theta)
-    u1, theta, cos = u1[:pairs], theta[:pairs], cos[:pairs]
-    np.log(u1, out=u1)
-    np.cos(theta, out=cos)
-    np.sin(theta, out=theta)
-    normal_values_f32(lib, starts, u1, cos, theta, mean, std, out)
+    fill = NormalRuns(lib, seed, offset, mean, std, normal_pairs(starts, length))
+    fill(starts.ctypes.data, starts.shape[0], length, out.ctypes.data)
     return out
 
 
@@ -111,25 +135,6 @@ def normal_pairs(starts, length):
     (a run of odd start or end touches its partial pairs whole)."""
     starts = np.asarray(starts).astype(np.int64)
     return int(((starts + (length + 1)) // 2 - starts // 2).sum())
-
-
-def normal_inputs_f32(lib, seed, offset, starts, length, u1, theta):
-    """For the pairs of each run in turn (pair ``p`` of the array: words ``offset + 2p``,
-    ``+1``): ``u1 = ((W >> 8) + 1) * 2**-24`` and ``theta = (W' >> 8) * (float32(2 pi) *
-    2**-24)``, the float32 values ``distributions.normal`` computes, into C-contiguous
-    ``float32`` arrays of at least :func:`normal_pairs` elements. Returns that count."""
-    return lib.normal_inputs_f32(seed, offset, starts.ctypes.data, starts.shape[0], length,
-                                 u1.ctypes.data, theta.ctypes.data)
-
-
-def normal_values_f32(lib, starts, log_u1, cos, sin, mean, std, out):
-    """Rows of ``out``: ``cos`` (even elements) or ``sin`` (odd) of each element's pair
-    times ``sqrt(-2 log_u1)``, then ``* std + mean`` in float32 unless ``(mean, std) ==
-    (0, 1)``: ``distributions.normal``'s arithmetic."""
-    affine = (mean, std) != (0.0, 1.0)
-    lib.normal_values_f32(starts.ctypes.data, starts.shape[0], out.shape[1], log_u1.ctypes.data,
-                          cos.ctypes.data, sin.ctypes.data, int(affine), float(np.float32(mean)),
-                          float(np.float32(std)), out.ctypes.data)
 
 
 def fill_runs_unit_float32(lib, seed, starts, out):
