@@ -512,7 +512,11 @@ def _normal_float32_runs(lib, seed, offset, starts, runs, params, chunk):
     over the words: shifts, casts, strided copies, products, the interleave) as on
     log/cos/sin themselves, and a column block adds ~100 us of Python a group of rows
     (run starts, parity, checks) on top: column blocks took ~1.3x the CPU of row
-    blocks. Here a group costs five calls, any parity, no word array."""
+    blocks. Here a group costs five calls, any parity, no word array. Measured (CPU ms
+    per 10M-element block, best of 5, three alternating runs, shared 2-core machine):
+    row blocks 67-70 before, 47-56 after; column blocks of 5000 (even starts) 79-82
+    before, 44-70 after; of 5000 at odd starts 80-96 before, 45-63 after. What is left
+    is mostly NumPy's log, cos and sin (~60%) and the words (~25%)."""
     mean, std = params.get("mean", 0.0), params.get("std", 1.0)
     count, length = runs.shape
     out_at = runs.ctypes.data
