@@ -287,3 +287,57 @@ def test_concurrent_builds_share_one_library(fresh):
     cached = native_build.build("philox", cc, source, text, native_build.FLAG_SETS[-1])
     assert cached == paths[0]
     assert _native._setup(ctypes.CDLL(paths[0]))
+
+
+# ---- float32 Box-Muller helpers (normal_inputs_f32 / normal_values_f32) ---------------------
+def _numpy_normal(seed, offset, n, mean, std):
+    """distributions.normal on the reference words: the definition both paths must give."""
+    from tensorlite.random import distributions as dist
+
+    w = philox.reference_words(seed, offset, n + n % 2)
+    return dist.normal(np, w, n, np.float32, mean, std)
+
+
+@pytest.mark.parametrize("mean, std", [(0.0, 1.0), (1.5, 0.25)])
+def test_normal_float32_fills_and_blocks(path, mean, std):
+    # a long fill in odd-sized chunks (pieces of odd start and end), and column blocks
+    # of an odd-width array (rows alternate parity), equal distributions.normal's values
+    from tensorlite._backends import _cpu_random as cpu
+
+    seed, offset, shape = 2**64 - 5, 2**34 - 36, (41, 333)
+    want = _numpy_normal(seed, offset, 41 * 333, mean, std).reshape(shape)
+    got = cpu.fill("normal", shape, np.float32, seed, offset, chunk=1001, mean=mean, std=std)
+    assert got.tobytes() == want.tobytes()
+    for box, chunk in [(((3, 40), (5, 222)), 2**16), (((0, 41), (6, 307)), 700),
+                       (((2, 9), (0, 333)), 99), (((7, 8), (11, 12)), 2**16)]:
+        block = cpu.fill_block("normal", shape, box, np.float32, seed, offset, chunk=chunk,
+                               mean=mean, std=std)
+        assert block.tobytes() == want[tuple(slice(a, b) for a, b in box)].tobytes()
+    # negative control: the next pair's words give other values
+    other = cpu.fill("normal", shape, np.float32, seed, offset + 4, chunk=1001)
+    assert other.tobytes() != want.tobytes()
+
+
+@needs_cc
+def test_normal_values_edges_match_numpy():
+    # u1 = 1 (ln u1 = 0: r = sqrt(-0.0) = -0.0), the smallest u1 (largest r), and the
+    # scale-and-shift in float32 without FMA, against NumPy's ufuncs on the same inputs
+    lib = _native.library()
+    pairs = 40
+    rng = np.random.default_rng(3)
+    log_u1 = np.log(((rng.integers(0, 2**24, pairs) + 1) * 2.0**-24).astype(np.float32))
+    log_u1[:3] = [0.0, np.log(np.float32(2**-24)), -0.0]
+    theta = (rng.integers(0, 2**24, pairs).astype(np.float32)
+             * (np.float32(2 * np.pi) * np.float32(2**-24)))
+    cos, sin = np.cos(theta), np.sin(theta)
+    for mean, std in [(0.0, 1.0), (0.1, 3.3)]:
+        r = np.sqrt(log_u1 * np.float32(-2.0))
+        want = np.empty(2 * pairs, np.float32)
+        want[0::2], want[1::2] = cos * r, sin * r
+        if (mean, std) != (0.0, 1.0):
+            want = want * np.float32(std) + np.float32(mean)
+        got = np.empty((1, 2 * pairs), np.float32)
+        lib.normal_values_f32(np.array([0], np.uint64).ctypes.data, 1, 2 * pairs,
+                              log_u1.ctypes.data, cos.ctypes.data, sin.ctypes.data,
+                              int((mean, std) != (0.0, 1.0)), mean, std, got.ctypes.data)
+        assert got.tobytes() == want.tobytes()

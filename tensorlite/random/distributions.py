@@ -29,7 +29,7 @@ import sys
 import ml_dtypes
 import numpy as np
 
-from . import _boxmuller, _quantized
+from . import _native, _quantized
 
 __all__ = [
     "words_needed",
@@ -372,9 +372,11 @@ def normal(xp, words, n, dtype, mean=0.0, std=1.0, out=None, scratch=None):
     if n == 0:
         return out
     if xp is np and dtype == _F32 and out.flags.c_contiguous and words.flags.c_contiguous:
-        lib = _boxmuller.library()  # the arithmetic in C, the same values (issue 17)
+        # the arithmetic around NumPy's log/cos/sin in C, the same values (issue 17;
+        # random/_native.c checks itself against _normal_numpy when it loads)
+        lib = _native.library()
         if lib is not None:
-            return _boxmuller.normal(lib, words, n, mean, std, out, scratch)
+            return _native.normal_from_words_f32(lib, words, n, mean, std, out)
     if scratch is not None:
         scratch[...] = words
         words = scratch
