@@ -22,6 +22,9 @@ if os.environ.get("TENSORLITE_HIDE_TORCH") == "1":
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (_shadow, os.environ.get("PYTHONPATH")) if p)
 
 import tensorlite as tl  # noqa: E402  (after the hiding, so nothing imports torch first)
+from native_paths import native_or_fallback  # noqa: E402
+from tensorlite._backends import _cpu_reduce  # noqa: E402
+from tensorlite.random import _multinomial_native  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -31,15 +34,7 @@ def _fixed_random_state():
         yield
 
 
-@pytest.fixture(params=["native", "numpy"])
-def multinomial_path(request, monkeypatch):
-    """CPU multinomial through its C library (tensorlite.random._multinomial_native),
-    or with that unavailable (NumPy): the same values either way."""
-    from tensorlite.random import _multinomial_native
-
-    if request.param == "native":
-        if _multinomial_native.library() is None:
-            pytest.skip("no native multinomial library (no C compiler?)")
-    else:
-        monkeypatch.setattr(_multinomial_native, "library", lambda: None)
-    return request.param
+# CPU multinomial and large reductions through their C libraries, or with them
+# unavailable (NumPy): the same values either way
+multinomial_path = native_or_fallback(_multinomial_native)
+reduce_path = native_or_fallback(_cpu_reduce)

@@ -1,30 +1,10 @@
-"""The ``reduce_path`` fixture: large CPU reductions through the C library
-(``tensorlite/_backends/_reduce.c``) or, with it unavailable, NumPy's threaded path."""
+"""The accuracy the C sums of ``tensorlite/_backends/_reduce.c`` promise (their tests
+run through the C library and, with it unavailable, NumPy's threaded path: the
+``reduce_path`` fixture of conftest.py)."""
 
 import math
-import os
-import shutil
 
 import numpy as np
-
-import pytest
-
-from tensorlite._backends import _cpu_reduce
-
-HAVE_CC = bool(os.environ.get("TENSORLITE_CC") or os.environ.get("CC")
-               or shutil.which("cc") or shutil.which("gcc"))
-
-
-@pytest.fixture(params=["native", "fallback"])
-def reduce_path(request, monkeypatch):
-    """Reduce through the C library, or with it unavailable (NumPy)."""
-    if request.param == "native":
-        if not HAVE_CC:
-            pytest.skip("no C compiler (cc/gcc) on the PATH")
-        assert _cpu_reduce.library() is not None
-    else:
-        monkeypatch.setattr(_cpu_reduce, "library", lambda: None)
-    return request.param
 
 
 def sum_error_bound(data, axis=None):

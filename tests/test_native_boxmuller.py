@@ -7,9 +7,6 @@ multiplies and square roots in the C library when it is available, and NumPy's
 runs on both paths (``path``), and the exhaustive one compares them directly.
 """
 
-import os
-import shutil
-
 import numpy as np
 import pytest
 
@@ -18,22 +15,12 @@ from tensorlite._backends import _cpu_random
 from tensorlite.random import _native, philox
 from tensorlite.random import distributions as dist
 
-HAVE_CC = bool(os.environ.get("TENSORLITE_CC") or os.environ.get("CC")
-               or shutil.which("cc") or shutil.which("gcc"))
-needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler (cc/gcc) on the PATH")
+from native_paths import native_or_fallback, needs_cc
+
 F32 = np.dtype(np.float32)
 
 
-@pytest.fixture(params=["native", "fallback"])
-def path(request, monkeypatch):
-    """Box–Muller's arithmetic through the C library, or with it unavailable (NumPy)."""
-    if request.param == "native":
-        if not HAVE_CC:
-            pytest.skip("no C compiler (cc/gcc) on the PATH")
-        assert _native.library() is not None
-    else:
-        monkeypatch.setattr(_native, "library", lambda: None)
-    return request.param
+path = native_or_fallback(_native)
 
 
 def _bits(a):

@@ -19,9 +19,8 @@ import pytest
 import tensorlite._native as native_build
 from tensorlite.random import _native, philox
 
-HAVE_CC = bool(os.environ.get("TENSORLITE_CC") or os.environ.get("CC")
-               or shutil.which("cc") or shutil.which("gcc"))
-needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler (cc/gcc) on the PATH")
+from native_paths import HAVE_CC, native_or_fallback, needs_cc
+
 
 SEEDS = [0, 1, 7, 2**32 - 1, 2**32, 2**32 + 5, 2**63, 2**64 - 1]
 # word indices: aligned and not, and around 2**34 (block 2**32: c0 wraps into c1)
@@ -29,16 +28,7 @@ STARTS = [0, 1, 2, 3, 13, 2**34 - 9, 2**34 - 2, 2**34, 2**34 + 3, 2**40 + 1, 2**
 COUNTS = [0, 1, 5, 4097]
 
 
-@pytest.fixture(params=["native", "fallback"])
-def path(request, monkeypatch):
-    """Draw words through the native library, or with it unavailable (randomgen)."""
-    if request.param == "native":
-        if not HAVE_CC:
-            pytest.skip("no C compiler (cc/gcc) on the PATH")
-        assert _native.library() is not None
-    else:
-        monkeypatch.setattr(_native, "library", lambda: None)
-    return request.param
+path = native_or_fallback(_native)
 
 
 @pytest.fixture

@@ -13,10 +13,10 @@ import pytest
 import tensorlite as tl
 from tensorlite._backends import _cpu_reduce
 
-from reduce_paths import HAVE_CC, reduce_path, sum_error_bound  # noqa: F401 - a fixture
+from native_paths import needs_cc
+from reduce_paths import sum_error_bound
 
 torch = pytest.importorskip("torch")
-needs_cc = pytest.mark.skipif(not HAVE_CC, reason="no C compiler (cc/gcc) on the PATH")
 
 N = _cpu_reduce.NATIVE_MIN
 SIZES = [N, N + 7, 3 * N + 517]  # odd sizes: tails shorter than a vector and a chunk

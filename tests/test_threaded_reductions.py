@@ -13,7 +13,7 @@ import tensorlite as tl
 from tensorlite._backends import cpu
 from tensorlite._ops import reductions, statistics
 
-from reduce_paths import reduce_path, sum_error_bound  # noqa: F401 - a fixture
+from reduce_paths import sum_error_bound
 
 torch = pytest.importorskip("torch")
 
