@@ -49,7 +49,7 @@ NATIVE_MIN = 1 << 14
 """Elements from which the C library is used: below it NumPy's call (a few µs) is as
 fast as the ctypes call's own overhead."""
 
-CHUNK = 512
+CHUNK = 2048
 """``_reduce.c``'s chunk: threads' pieces start at multiples of it, so a sum's
 float32 (first-level) additions do not depend on the number of threads."""
 
