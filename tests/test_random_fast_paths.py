@@ -228,7 +228,8 @@ def test_bad_arguments_raise_before_any_word_is_drawn(call, message):
     assert g.get_offset() == 12
 
 
-@pytest.mark.parametrize("n", [1, 2, 17, 1000, 70_000])
+# 300_001: past the halves-on-two-threads sort (_cpu_random._sort, from 2 * 2**17)
+@pytest.mark.parametrize("n", [1, 2, 17, 1000, 70_000, 300_001])
 def test_randperm_is_the_definition(device, n):
     g = _gen(13, 20)
     got = tl.randperm(n, generator=g, device=device).cpu().numpy()

@@ -308,7 +308,20 @@ def _randperm(flat, seed, offset, chunk, scratch):
         philox.words(seed, offset + 2 * a, 2 * (b - a), out=words[2 * a:2 * b])
 
     _run(job, range(0, n, chunk))
-    dist.randperm(np, words, n, out=flat, scratch=scratch, chunk=chunk)
+    dist.randperm(np, words, n, out=flat, scratch=scratch, chunk=chunk, sort=_sort)
+
+
+def _sort(values):
+    """Sort a 1-D NumPy array in place: its halves on two threads (NumPy's sort
+    releases the GIL), then NumPy's stable sort, a timsort, which merges the two sorted
+    runs in one pass. Measured on 1M random int64 (2 cores): 14-15.5 ms against
+    17.4-18 for one ``values.sort()``. Small arrays or one core: one sort."""
+    half = values.shape[0] // 2
+    if half < 2**17 or _common.THREADS < 2 or getattr(_local, "serial", False):
+        values.sort()
+        return
+    _run(lambda part: part.sort(), [values[:half], values[half:]])
+    values.sort(kind="stable")
 
 
 def _elementwise(kind, flat, shape, seed, offset, chunk, params):
