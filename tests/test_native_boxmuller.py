@@ -102,3 +102,15 @@ def test_full_size_runs_reuse_memory_and_stay_right():
             reused += 1
         previous, start = buf, start + count
     assert previous.words.shape[0] == philox.BUFFER_WORDS and reused >= 1
+
+
+@needs_cc
+def test_a_large_call_keeps_no_large_scratch():
+    # the thread keeps scratch for small-path runs only: a big call's is freed with it
+    lib = _native.library()
+    n = 2 * (_native._KEPT_PAIRS + 1)
+    w = philox.words(3, 0, n)
+    got = _native.normal_from_words_f32(lib, w, n, 0.0, 1.0, np.empty(n, F32))
+    np.testing.assert_array_equal(_bits(got), _bits(_numpy_normal(w, n)))
+    kept = getattr(_native._local, "normal", None)
+    assert kept is None or kept.shape[1] <= _native._KEPT_PAIRS

@@ -157,7 +157,9 @@ def normal_from_words_f32(lib, words, n, mean, std, out):
     pairs = (n + 1) // 2
     scratch = getattr(_local, "normal", None)
     if scratch is None or scratch.shape[1] < pairs:
-        scratch = _local.normal = np.empty((3, pairs), np.float32)
+        scratch = np.empty((3, pairs), np.float32)
+        if pairs <= _KEPT_PAIRS:  # a large call's scratch is not kept: memory stays small
+            _local.normal = scratch
     u1, theta, cos = scratch[:, :pairs]
     # addresses taken once (each .ctypes costs ~1 us), the rows' by offset
     at, row = scratch.ctypes.data, 4 * scratch.shape[1]
@@ -172,6 +174,7 @@ def normal_from_words_f32(lib, words, n, mean, std, out):
 
 
 _ZERO_START = np.zeros(1, np.uint64)  # normal_from_words_f32's one run, at element 0
+_KEPT_PAIRS = 2**16  # the largest scratch a thread keeps (768 KiB; a small-path run: 2**14)
 _local = threading.local()
 
 
